@@ -1,0 +1,34 @@
+// The embedded sample county (SPEC §7): a deterministic generator for a county shaped like
+// the field reports — 14 townships, ~1,000 communities and villages, ~3,900 grids with
+// irregular polygons, overlay zones, departments, stationed offices, centres at each level,
+// ~125 matters in 14 domains with lead and cooperating units, SLA classes and calendars.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "whistle/status.hpp"
+
+namespace whistle::sample {
+
+struct ModelFiles {
+  std::string territory_geojson;
+  std::string units_csv;
+  std::string matters_csv;
+  std::string rules_csv;
+  std::string sla_csv;
+  std::string calendars_csv;
+};
+
+struct CountySpec {
+  uint32_t grid_cols = 64, grid_rows = 61;  // 3,904 grids
+  uint32_t townships_x = 7, townships_y = 2;
+  uint64_t seed = 2025;
+};
+
+ModelFiles make_sample_county(const CountySpec& spec = {});
+
+// Writes the files into `dir` (created if missing).
+Status write_model_files(const ModelFiles& files, const std::string& dir);
+
+}  // namespace whistle::sample

@@ -1,0 +1,59 @@
+# End-to-end test of `whistle sample`, `compile`, `locate` and `route` with the exact line
+# formats of SPEC §6. Expected lines are those of the deterministic sample county.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(run_ok)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+endfunction()
+
+# Runs `whistle <args>` with `input` on stdin and compares stdout with `expected`.
+function(expect_output input expected)
+  file(WRITE ${WORK}/stdin.txt "${input}")
+  execute_process(COMMAND ${WHISTLE} ${ARGN} INPUT_FILE ${WORK}/stdin.txt
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "whistle ${ARGN} failed (${rc}): ${err}")
+  endif()
+  if(NOT out STREQUAL expected)
+    message(FATAL_ERROR "whistle ${ARGN}\n--- expected ---\n${expected}\n--- got ---\n${out}")
+  endif()
+endfunction()
+
+run_ok(${WHISTLE} sample --out ${WORK}/county)
+run_ok(${WHISTLE} compile --model ${WORK}/county --out ${WORK}/county.wmodel)
+
+set(points "118.6,36.7\n118.8,36.8\n0,0\n118.56,36.69\n")
+set(leaves "370783002017G02\n370783005037G04\n\n370783001015G03\n")
+expect_output("${points}" "${leaves}" locate --model ${WORK}/county)
+expect_output("${points}" "${leaves}" locate --model ${WORK}/county.wmodel)
+
+set(cases "traffic.01,118.6,36.7\ncleaning.01,118.8,36.8\nmarket.01,118.85,36.9\nenforcement.02,118.55,36.67\ntraffic.01,0,0\n")
+set(routes "370783002017G02,D01,TWN-370783002;POL-370783002\n370783005037G04,COM-370783005037,GT-370783005037G04;D04\n370783013001G03,ADM-370783Z02,MKT-370783013\n370783001009G01,ENF-370783001,COM-370783001009\nunrouted,outside_territory\n")
+expect_output("${cases}" "${routes}" route --model ${WORK}/county)
+expect_output("${cases}" "${routes}" route --model ${WORK}/county.wmodel)
+
+# A foreign flat layer with --code-property.
+file(WRITE ${WORK}/layer.geojson "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"id\":7},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}}]}")
+expect_output("0.5,0.5\n1.5,0.5\n" "7\n\n" locate --geojson ${WORK}/layer.geojson --code-property id)
+
+# Bad input: a clear error naming the line, non-zero exit.
+file(WRITE ${WORK}/bad.txt "118.6,36.7\nnot a point\n")
+execute_process(COMMAND ${WHISTLE} locate --model ${WORK}/county INPUT_FILE ${WORK}/bad.txt
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "stdin line 2" OR NOT out STREQUAL "370783002017G02\n")
+  message(FATAL_ERROR "bad locate input: rc=${rc} out=${out} err=${err}")
+endif()
+file(WRITE ${WORK}/bad.txt "nosuch,118.6,36.7\n")
+execute_process(COMMAND ${WHISTLE} route --model ${WORK}/county INPUT_FILE ${WORK}/bad.txt
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "stdin line 1: unknown matter 'nosuch'")
+  message(FATAL_ERROR "bad route input: rc=${rc} err=${err}")
+endif()
+execute_process(COMMAND ${WHISTLE} route --model ${WORK}/missing RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "missing: cannot open")
+  message(FATAL_ERROR "missing model: rc=${rc} err=${err}")
+endif()
