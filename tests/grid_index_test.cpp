@@ -229,13 +229,19 @@ TEST(GridIndex, StorageRoundTripAndValidation) {
   std::vector<uint32_t> before;
   for (auto p : pts) before.push_back(x.index.find_first(p));
   GridIndex::Storage s = std::move(x.index).release();
-  GridIndex::Storage broken = s;
-  broken.cells[0] = (GridIndex::kListTag << GridIndex::kTagShift) | 0x3FFFFFF;
+  auto any_shape = [](uint32_t) { return true; };
   GridIndex out;
   std::string error;
-  EXPECT_FALSE(GridIndex::from_storage(broken, out, &error));
-  EXPECT_NE(error.find("missing list"), std::string::npos) << error;
-  ASSERT_TRUE(GridIndex::from_storage(std::move(s), out, &error)) << error;
+  GridIndex::Storage broken = s;
+  broken.cells[0] = (GridIndex::kListTag << GridIndex::kTagShift) | 0x3FFFFFF;
+  EXPECT_FALSE(GridIndex::from_storage(broken, any_shape, out, &error));
+  EXPECT_NE(error.find("list offset out of range"), std::string::npos) << error;
+  broken = s;
+  broken.top.nx += 1;
+  EXPECT_FALSE(GridIndex::from_storage(broken, any_shape, out, &error));
+  EXPECT_FALSE(GridIndex::from_storage(s, [](uint32_t id) { return id != 3; }, out, &error));
+  EXPECT_NE(error.find("wrong shape"), std::string::npos) << error;
+  ASSERT_TRUE(GridIndex::from_storage(std::move(s), any_shape, out, &error)) << error;
   for (size_t i = 0; i < pts.size(); ++i) EXPECT_EQ(out.find_first(pts[i]), before[i]);
 }
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -44,7 +45,7 @@ class GridIndex {
   GridIndex() = default;
 
   Mode mode() const noexcept { return mode_; }
-  bool empty() const noexcept { return nodes_.empty(); }
+  bool empty() const noexcept { return cells_.empty(); }
 
   // first_match: the first shape containing p, or kNone.
   uint32_t find_first(GridPoint p) const noexcept;
@@ -57,90 +58,95 @@ class GridIndex {
   size_t memory_bytes() const noexcept;
 
   // ---- storage, public for serialization (compiled model) ----
+  //
+  // The top grid has its own cell array. A cell entry is kEmpty, a shape id (tag 0), or the
+  // offset in `blob` (in 32-bit words) of a candidate list (tag 1) or of a child grid (tag 2).
+  // A list is [n][shape, edge_count << 1 | parity] × n, then each candidate's edges in order,
+  // 4 words each (x1, y1, x2, y2): one cell's data is contiguous, so a query touches the cell
+  // entry and one short run of memory. A child grid is [x0, y0, shift, nx, ny] then its cells.
   struct GridNode {
     int32_t x0, y0;   // lower-left corner, quantized units
     uint32_t shift;   // cell side = 1 << shift units
     uint32_t nx, ny;  // cells per row and per column
-    uint32_t first_cell;
   };
-  struct CellList {
-    uint32_t first_candidate;
-    uint32_t count;
-  };
-  struct Candidate {
-    uint32_t shape;
-    uint32_t first_edge;
-    uint32_t edge_count : 31;
-    uint32_t parity : 1;  // crossings by edges folded away (always inside: parity 1, no edges)
-  };
-  // Cell entries: kEmpty, a shape id (tag 0), a CellList index (tag 1) or a child GridNode
-  // index (tag 2), the tag in the two high bits.
   static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
   static constexpr uint32_t kTagShift = 30;
   static constexpr uint32_t kPayloadMask = (1u << kTagShift) - 1;
   enum Tag : uint32_t { kShapeTag = 0, kListTag = 1, kNodeTag = 2 };
+  static constexpr uint32_t kNodeHeaderWords = 5;
+  static constexpr uint32_t kEdgeWords = 4;
 
   struct Storage {
     Mode mode = Mode::first_match;
-    std::vector<GridNode> nodes;
+    GridNode top{};
     std::vector<uint32_t> cells;
-    std::vector<CellList> lists;
-    std::vector<Candidate> candidates;
-    std::vector<Edge> edges;
+    std::vector<uint32_t> blob;
   };
   Storage release() &&;
-  // Checks every internal reference; the error text says what is wrong.
-  static bool from_storage(Storage storage, GridIndex& out, std::string* error);
-  const std::vector<GridNode>& grid_nodes() const { return nodes_; }
-  const std::vector<uint32_t>& cells() const { return cells_; }
-  const std::vector<CellList>& lists() const { return lists_; }
-  const std::vector<Candidate>& candidates() const { return candidates_; }
-  const std::vector<Edge>& edges() const { return edges_; }
+  // Checks every reference and coordinate; `shape_ok` vets each shape id. On failure returns
+  // false with the reason in `error`.
+  template <class ShapeOk>
+  static bool from_storage(Storage storage, ShapeOk&& shape_ok, GridIndex& out, std::string* error);
+  const GridNode& top() const noexcept { return top_; }
+  const std::vector<uint32_t>& cells() const noexcept { return cells_; }
+  const std::vector<uint32_t>& blob() const noexcept { return blob_; }
+
+  struct Stats {
+    size_t top_cells = 0, lists = 0, child_grids = 0, candidates = 0, edges = 0;
+  };
+  Stats stats() const;
+
+  using ShapeCheck = bool (*)(const void* context, uint32_t shape);
 
  private:
   friend class GridIndexBuilder;
+  static bool validate(const Storage& s, ShapeCheck check, const void* context, std::string* error);
 
-  // The cell entry holding p (descending into child grids), or kEmpty.
-  uint32_t entry_at(GridPoint p) const noexcept;
-  bool candidate_contains(const Candidate& c, GridPoint p) const noexcept {
-    uint32_t parity = c.parity;
-    const Edge* e = edges_.data() + c.first_edge;
-    for (uint32_t i = 0; i < c.edge_count; ++i) parity ^= crosses_right(e[i], p) ? 1u : 0u;
-    return parity != 0;
+  static uint32_t cell_of(const uint32_t* cells, int64_t x0, int64_t y0, uint32_t shift, uint32_t nx,
+                          uint32_t ny, GridPoint p) noexcept {
+    const int64_t dx = int64_t{p.x} - x0, dy = int64_t{p.y} - y0;
+    if (dx < 0 || dy < 0) return kEmpty;
+    const uint64_t cx = static_cast<uint64_t>(dx) >> shift, cy = static_cast<uint64_t>(dy) >> shift;
+    if (cx >= nx || cy >= ny) return kEmpty;
+    return cells[cy * nx + cx];
+  }
+
+  // The cell entry holding p (descending into child grids): kEmpty, a shape, or a list.
+  uint32_t entry_at(GridPoint p) const noexcept {
+    if (cells_.empty()) return kEmpty;
+    uint32_t entry = cell_of(cells_.data(), top_.x0, top_.y0, top_.shift, top_.nx, top_.ny, p);
+    while (entry != kEmpty && (entry >> kTagShift) == kNodeTag) {
+      const uint32_t* h = blob_.data() + (entry & kPayloadMask);
+      entry = cell_of(h + kNodeHeaderWords, static_cast<int32_t>(h[0]), static_cast<int32_t>(h[1]), h[2],
+                      h[3], h[4], p);
+    }
+    return entry;
+  }
+
+  static bool crosses(const uint32_t* edge, GridPoint p) noexcept {
+    const Edge e{static_cast<int32_t>(edge[0]), static_cast<int32_t>(edge[1]), static_cast<int32_t>(edge[2]),
+                 static_cast<int32_t>(edge[3])};
+    return crosses_right(e, p);
   }
 
   Mode mode_ = Mode::first_match;
-  std::vector<GridNode> nodes_;
+  GridNode top_{};
   std::vector<uint32_t> cells_;
-  std::vector<CellList> lists_;
-  std::vector<Candidate> candidates_;
-  std::vector<Edge> edges_;
+  std::vector<uint32_t> blob_;
 };
-
-inline uint32_t GridIndex::entry_at(GridPoint p) const noexcept {
-  if (nodes_.empty()) return kEmpty;
-  const GridNode* node = &nodes_[0];
-  for (;;) {
-    const int64_t dx = int64_t{p.x} - node->x0;
-    const int64_t dy = int64_t{p.y} - node->y0;
-    if (dx < 0 || dy < 0) return kEmpty;
-    const uint64_t cx = static_cast<uint64_t>(dx) >> node->shift;
-    const uint64_t cy = static_cast<uint64_t>(dy) >> node->shift;
-    if (cx >= node->nx || cy >= node->ny) return kEmpty;
-    const uint32_t entry = cells_[node->first_cell + cy * node->nx + cx];
-    if (entry == kEmpty || (entry >> kTagShift) != kNodeTag) return entry;
-    node = &nodes_[entry & kPayloadMask];
-  }
-}
 
 inline uint32_t GridIndex::find_first(GridPoint p) const noexcept {
   const uint32_t entry = entry_at(p);
   if (entry == kEmpty) return kNone;
   if ((entry >> kTagShift) == kShapeTag) return entry;
-  const CellList& list = lists_[entry & kPayloadMask];
-  const Candidate* c = candidates_.data() + list.first_candidate;
-  for (uint32_t i = 0; i < list.count; ++i) {
-    if (candidate_contains(c[i], p)) return c[i].shape;
+  const uint32_t* list = blob_.data() + (entry & kPayloadMask);
+  const uint32_t n = list[0];
+  const uint32_t* edge = list + 1 + 2 * n;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t meta = list[2 + 2 * i];
+    uint32_t parity = meta & 1u;
+    for (uint32_t k = 0; k < (meta >> 1); ++k, edge += kEdgeWords) parity ^= crosses(edge, p) ? 1u : 0u;
+    if (parity) return list[1 + 2 * i];
   }
   return kNone;
 }
@@ -153,14 +159,31 @@ void GridIndex::for_each_containing(GridPoint p, F&& f) const {
     f(entry);
     return;
   }
-  const CellList& list = lists_[entry & kPayloadMask];
-  const Candidate* c = candidates_.data() + list.first_candidate;
-  for (uint32_t i = 0; i < list.count; ++i) {
-    if (candidate_contains(c[i], p)) {
-      f(c[i].shape);
+  const uint32_t* list = blob_.data() + (entry & kPayloadMask);
+  const uint32_t n = list[0];
+  const uint32_t* edge = list + 1 + 2 * n;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t meta = list[2 + 2 * i];
+    uint32_t parity = meta & 1u;
+    for (uint32_t k = 0; k < (meta >> 1); ++k, edge += kEdgeWords) parity ^= crosses(edge, p) ? 1u : 0u;
+    if (parity) {
+      f(list[1 + 2 * i]);
       if (mode_ == Mode::first_match) return;
     }
   }
+}
+
+template <class ShapeOk>
+bool GridIndex::from_storage(Storage storage, ShapeOk&& shape_ok, GridIndex& out, std::string* error) {
+  auto check = [](const void* context, uint32_t shape) {
+    return (*static_cast<const std::remove_reference_t<ShapeOk>*>(context))(shape);
+  };
+  if (!validate(storage, check, &shape_ok, error)) return false;
+  out.mode_ = storage.mode;
+  out.top_ = storage.top;
+  out.cells_ = std::move(storage.cells);
+  out.blob_ = std::move(storage.blob);
+  return true;
 }
 
 }  // namespace whistle

@@ -3,14 +3,16 @@
 //    number only changes across edges), so one exact test at one point classifies it.
 //  * For a point p in a touched cell, an edge can count only if it straddles a height of the
 //    cell's row and reaches right of the cell's left side. Of those, an edge lying wholly right
-//    of the cell with no endpoint strictly inside the row's height range counts for every
-//    point of the cell alike: it is folded into a parity bit. The rest are kept and tested.
+//    of the cell counts for every point of the cell that shares its height; when no height
+//    inside the row holds an odd number of such edges' endpoints, their total parity is the
+//    same for the whole cell and they fold into one bit. The rest are kept and tested.
 //  * A crowded cell is split: its candidates (kept edges + parity bits, plus the horizontal
 //    edges that touch it, which never count but separate inside from outside) are indexed
 //    again on a finer grid over the cell, by the same two rules.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 #include "whistle/grid_index.hpp"
 
@@ -21,7 +23,7 @@ constexpr uint32_t kSplitEdges = 24;   // split a cell whose candidates hold mor
 constexpr uint32_t kSplitBits = 2;     // a split cell becomes 4 × 4 cells
 constexpr uint32_t kMinShift = 2;      // never split below 4 × 4 units
 constexpr int kMaxDepth = 10;
-constexpr uint64_t kMinTopCells = 1u << 16;
+constexpr uint64_t kMinTopCells = 1u << 10;
 constexpr uint64_t kMaxTopCells = 1u << 25;
 constexpr uint32_t kNoInput = 0xFFFFFFFFu;
 
@@ -66,7 +68,7 @@ class GridIndexBuilder {
     if (edge_total == 0) return;
     const uint64_t width = static_cast<uint64_t>(xmax - xmin) + 1;
     const uint64_t height = static_cast<uint64_t>(ymax - ymin) + 1;
-    const uint64_t target = std::clamp<uint64_t>(edge_total * 8, kMinTopCells, kMaxTopCells);
+    const uint64_t target = std::clamp<uint64_t>(edge_total * 16, kMinTopCells, kMaxTopCells);
     uint32_t shift = 0;
     auto cells_at = [&](uint32_t s) {
       return (((width - 1) >> s) + 1) * (((height - 1) >> s) + 1);
@@ -74,20 +76,18 @@ class GridIndexBuilder {
     while (cells_at(shift) > target) ++shift;
     const auto nx = static_cast<uint32_t>(((width - 1) >> shift) + 1);
     const auto ny = static_cast<uint32_t>(((height - 1) >> shift) + 1);
-    out_.nodes_.push_back({});
-    build_node(0, xmin, ymin, shift, nx, ny, inputs, /*complete=*/true, 0);
+    out_.top_ = {static_cast<int32_t>(xmin), static_cast<int32_t>(ymin), shift, nx, ny};
+    out_.cells_.assign(size_t{nx} * ny, GridIndex::kEmpty);
+    build_node(kTopGrid, xmin, ymin, shift, nx, ny, inputs, /*complete=*/true, 0);
   }
 
  private:
-  // Builds grid node `node_index` over the given rectangle from `inputs`. `complete` means
-  // every input holds whole rings with parity 0, so cells outside an input's bounding box are
-  // outside it and need no visit.
-  void build_node(uint32_t node_index, int64_t x0, int64_t y0, uint32_t shift, uint32_t nx,
+  // Builds a grid over the given rectangle from `inputs`: the top grid (grid == kTopGrid,
+  // cells in out_.cells_) or a child grid whose header and cells start at blob offset `grid`.
+  // `complete` means every input holds whole rings with parity 0, so cells outside an input's
+  // bounding box are outside it and need no visit.
+  void build_node(uint32_t grid, int64_t x0, int64_t y0, uint32_t shift, uint32_t nx,
                   uint32_t ny, std::span<const Input> inputs, bool complete, int depth) {
-    const uint32_t first_cell = static_cast<uint32_t>(out_.cells_.size());
-    out_.nodes_[node_index] = {static_cast<int32_t>(x0), static_cast<int32_t>(y0), shift, nx, ny,
-                               first_cell};
-    out_.cells_.resize(out_.cells_.size() + size_t{nx} * ny, GridIndex::kEmpty);
 
     NodeState st{x0, y0, shift, nx, ny, {}, {}, {}};
     st.first_full.assign(size_t{nx} * ny, kNoInput);
@@ -98,7 +98,18 @@ class GridIndexBuilder {
         add_shape(st, i, inputs, complete);
       }
     }
-    finish_cells(st, first_cell, inputs, depth);
+    finish_cells(st, grid, inputs, depth);
+  }
+
+  static constexpr uint32_t kTopGrid = 0xFFFFFFFFu;
+
+  uint32_t& cell_entry(uint32_t grid, uint32_t cell) {
+    return grid == kTopGrid ? out_.cells_[cell] : out_.blob_[grid + GridIndex::kNodeHeaderWords + cell];
+  }
+
+  uint32_t blob_offset() const {
+    if (out_.blob_.size() > GridIndex::kPayloadMask) throw std::length_error("grid index larger than 4 GiB");
+    return static_cast<uint32_t>(out_.blob_.size());
   }
 
   struct NodeState {
@@ -216,6 +227,12 @@ class GridIndexBuilder {
     uint32_t parity = base_parity;
     const auto first = static_cast<uint32_t>(st.pool.size());
     bool counting_edge = false;
+    // Edges wholly right of the cell count for every point of the cell whenever they straddle
+    // its height. Their count, as a function of the height y, changes parity only at heights
+    // holding an odd number of their endpoints; if no such height lies inside the row, the
+    // parity at the row's bottom holds for the whole cell and they fold into one bit.
+    far_right_.clear();
+    far_heights_.clear();
     for (const Edge* e : edges) {
       const int64_t exmin = std::min(e->x1, e->x2), exmax = std::max(e->x1, e->x2);
       if (is_horizontal(*e)) {
@@ -223,13 +240,30 @@ class GridIndexBuilder {
         continue;
       }
       if (e->y1 > ry1 || e->y2 <= ry0 || exmax <= cx0) continue;  // cannot count in this cell
-      const bool endpoint_inside_rows = (e->y1 > ry0 && e->y1 <= ry1) || (e->y2 > ry0 && e->y2 <= ry1);
-      if (exmin > cx1 && !endpoint_inside_rows) {
-        parity ^= 1u;  // right of the cell, straddles every row height: counts for all points
+      if (exmin > cx1) {
+        far_right_.push_back(e);
+        if (e->y1 > ry0 && e->y1 <= ry1) far_heights_.push_back(e->y1);
+        if (e->y2 > ry0 && e->y2 <= ry1) far_heights_.push_back(e->y2);
         continue;
       }
       st.pool.push_back(*e);
       counting_edge = true;
+    }
+    std::sort(far_heights_.begin(), far_heights_.end());
+    bool constant = true;
+    for (size_t k = 0; k < far_heights_.size(); ++k) {
+      size_t run = k;
+      while (run + 1 < far_heights_.size() && far_heights_[run + 1] == far_heights_[k]) ++run;
+      if ((run - k + 1) % 2 != 0) constant = false;
+      k = run;
+    }
+    for (const Edge* e : far_right_) {
+      if (constant) {
+        parity ^= (e->y1 <= ry0 && ry0 < e->y2) ? 1u : 0u;
+      } else {
+        st.pool.push_back(*e);
+        counting_edge = true;
+      }
     }
     if (!counting_edge) {
       // Only horizontal or no edges left: the status is the same for every point.
@@ -241,7 +275,7 @@ class GridIndexBuilder {
                           parity});
   }
 
-  void finish_cells(NodeState& st, uint32_t first_cell, std::span<const Input> inputs, int depth) {
+  void finish_cells(NodeState& st, uint32_t grid, std::span<const Input> inputs, int depth) {
     std::stable_sort(st.records.begin(), st.records.end(),
                      [](const Record& a, const Record& b) {
                        return a.cell != b.cell ? a.cell < b.cell : a.input < b.input;
@@ -257,13 +291,12 @@ class GridIndexBuilder {
         if (mode_ == GridIndex::Mode::first_match && full != kNoInput && rec.input > full) continue;
         cands.push_back(rec);
       }
-      uint32_t& entry = out_.cells_[first_cell + cell];
       if (cands.empty()) {
-        entry = full == kNoInput ? GridIndex::kEmpty : inputs[full].id;
+        cell_entry(grid, cell) = full == kNoInput ? GridIndex::kEmpty : inputs[full].id;
         continue;
       }
       if (mode_ == GridIndex::Mode::all_matches && cands.size() == 1 && cands[0].edge_count == 0) {
-        entry = inputs[cands[0].input].id;
+        cell_entry(grid, cell) = inputs[cands[0].input].id;
         continue;
       }
       const int64_t side = int64_t{1} << st.shift;
@@ -282,35 +315,47 @@ class GridIndexBuilder {
                          rec.parity, rec.edge_count == 0});
         }
         if (full != kNoInput) sub.push_back({inputs[full].id, {}, 1, true});
-        const auto child = static_cast<uint32_t>(out_.nodes_.size());
-        out_.nodes_.push_back({});
+        const uint32_t child = blob_offset();
         const uint32_t n = 1u << kSplitBits;
-        build_node(child, cx0, cy0, st.shift - kSplitBits, n, n, sub, false, depth + 1);
-        out_.cells_[first_cell + cell] = (GridIndex::kNodeTag << GridIndex::kTagShift) | child;
+        const uint32_t child_shift = st.shift - kSplitBits;
+        out_.blob_.insert(out_.blob_.end(), {static_cast<uint32_t>(static_cast<int32_t>(cx0)),
+                                             static_cast<uint32_t>(static_cast<int32_t>(cy0)), child_shift, n, n});
+        out_.blob_.resize(out_.blob_.size() + n * n, GridIndex::kEmpty);
+        build_node(child, cx0, cy0, child_shift, n, n, sub, false, depth + 1);
+        cell_entry(grid, cell) = (GridIndex::kNodeTag << GridIndex::kTagShift) | child;
         continue;
       }
-      const auto list = static_cast<uint32_t>(out_.lists_.size());
-      out_.lists_.push_back({static_cast<uint32_t>(out_.candidates_.size()), 0});
-      for (const Record& rec : cands) add_candidate(st, rec, inputs);
-      if (full != kNoInput) out_.candidates_.push_back({inputs[full].id, 0, 0, 1});
-      out_.lists_.back().count =
-          static_cast<uint32_t>(out_.candidates_.size()) - out_.lists_.back().first_candidate;
-      out_.cells_[first_cell + cell] = (GridIndex::kListTag << GridIndex::kTagShift) | list;
+      cell_entry(grid, cell) = (GridIndex::kListTag << GridIndex::kTagShift) | write_list(st, cands, full, inputs);
     }
   }
 
-  void add_candidate(const NodeState& st, const Record& rec, std::span<const Input> inputs) {
-    const auto first = static_cast<uint32_t>(out_.edges_.size());
-    for (uint32_t k = 0; k < rec.edge_count; ++k) {
-      const Edge& e = st.pool[rec.first_edge + k];
-      if (!is_horizontal(e)) out_.edges_.push_back(e);  // horizontal edges never count
+  // Appends one cell's list: header, candidates, then their edges (horizontal ones dropped:
+  // they never count).
+  uint32_t write_list(const NodeState& st, const std::vector<Record>& cands, uint32_t full,
+                      std::span<const Input> inputs) {
+    const uint32_t offset = blob_offset();
+    auto& blob = out_.blob_;
+    const uint32_t n = static_cast<uint32_t>(cands.size()) + (full != kNoInput ? 1 : 0);
+    blob.push_back(n);
+    for (const Record& rec : cands) {
+      uint32_t counted = 0;
+      for (uint32_t k = 0; k < rec.edge_count; ++k) counted += is_horizontal(st.pool[rec.first_edge + k]) ? 0 : 1;
+      blob.push_back(inputs[rec.input].id);
+      blob.push_back(counted << 1 | rec.parity);
     }
-    GridIndex::Candidate c{};
-    c.shape = inputs[rec.input].id;
-    c.first_edge = first;
-    c.edge_count = static_cast<uint32_t>(out_.edges_.size()) - first;
-    c.parity = rec.parity;
-    out_.candidates_.push_back(c);
+    if (full != kNoInput) {
+      blob.push_back(inputs[full].id);
+      blob.push_back(1);  // no edges, parity 1: always inside
+    }
+    for (const Record& rec : cands) {
+      for (uint32_t k = 0; k < rec.edge_count; ++k) {
+        const Edge& e = st.pool[rec.first_edge + k];
+        if (is_horizontal(e)) continue;
+        blob.insert(blob.end(), {static_cast<uint32_t>(e.x1), static_cast<uint32_t>(e.y1),
+                                 static_cast<uint32_t>(e.x2), static_cast<uint32_t>(e.y2)});
+      }
+    }
+    return offset;
   }
 
   // Reports shapes that both contain the centre of a touched cell.
@@ -349,12 +394,16 @@ class GridIndexBuilder {
   std::vector<uint32_t> row_start_, row_fill_;
   std::vector<const Edge*> row_edges_;
   std::vector<uint8_t> touched_;
+  std::vector<const Edge*> far_right_;
+  std::vector<int64_t> far_heights_;
 };
 
 GridIndex GridIndex::build(std::span<const Shape> shapes, Mode mode, Overlaps* overlaps) {
   GridIndex index;
   index.mode_ = mode;
   GridIndexBuilder(index, mode, overlaps).build_top(shapes);
+  index.cells_.shrink_to_fit();
+  index.blob_.shrink_to_fit();
   if (overlaps) {
     std::sort(overlaps->begin(), overlaps->end());
     overlaps->erase(std::unique(overlaps->begin(), overlaps->end()), overlaps->end());

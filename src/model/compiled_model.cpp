@@ -15,21 +15,11 @@ constexpr uint32_t kFormatVersion = 1;
 
 flatbuffers::Offset<fb::GridIndexFb> write_index(flatbuffers::FlatBufferBuilder& b,
                                                  const GridIndex& index) {
-  std::vector<fb::GridNodeFb> nodes;
-  for (const auto& n : index.grid_nodes()) nodes.emplace_back(n.x0, n.y0, n.shift, n.nx, n.ny, n.first_cell);
-  std::vector<fb::CellListFb> lists;
-  for (const auto& l : index.lists()) lists.emplace_back(l.first_candidate, l.count);
-  std::vector<fb::CandidateFb> candidates;
-  candidates.reserve(index.candidates().size());
-  for (const auto& c : index.candidates()) {
-    candidates.emplace_back(c.shape, c.first_edge, (uint32_t{c.edge_count} << 1) | c.parity);
-  }
-  std::vector<fb::EdgeFb> edges;
-  edges.reserve(index.edges().size());
-  for (const auto& e : index.edges()) edges.emplace_back(e.x1, e.y1, e.x2, e.y2);
-  return fb::CreateGridIndexFb(b, static_cast<uint8_t>(index.mode()), b.CreateVectorOfStructs(nodes),
-                               b.CreateVector(index.cells()), b.CreateVectorOfStructs(lists),
-                               b.CreateVectorOfStructs(candidates), b.CreateVectorOfStructs(edges));
+  const auto& t = index.top();
+  const fb::GridNodeFb top(t.x0, t.y0, t.shift, t.nx, t.ny);
+  auto cells = b.CreateVector(index.cells());
+  auto blob = b.CreateVector(index.blob());
+  return fb::CreateGridIndexFb(b, static_cast<uint8_t>(index.mode()), &top, cells, blob);
 }
 
 template <class T>
@@ -45,42 +35,10 @@ bool read_index(const fb::GridIndexFb* in, ShapeOk shape_ok, GridIndex& out, std
   }
   GridIndex::Storage s;
   s.mode = static_cast<GridIndex::Mode>(in->mode());
-  if (in->nodes()) {
-    for (const auto* n : *in->nodes()) s.nodes.push_back({n->x0(), n->y0(), n->shift(), n->nx(), n->ny(), n->first_cell()});
-  }
+  if (const auto* t = in->top()) s.top = {t->x0(), t->y0(), t->shift(), t->nx(), t->ny()};
   s.cells = copy_vector(in->cells());
-  if (in->lists()) {
-    for (const auto* l : *in->lists()) s.lists.push_back({l->first_candidate(), l->count()});
-  }
-  if (in->candidates()) {
-    s.candidates.reserve(in->candidates()->size());
-    for (const auto* c : *in->candidates()) {
-      GridIndex::Candidate cand{};
-      cand.shape = c->shape();
-      cand.first_edge = c->first_edge();
-      cand.edge_count = c->edge_count_parity() >> 1;
-      cand.parity = c->edge_count_parity() & 1u;
-      s.candidates.push_back(cand);
-    }
-  }
-  if (in->edges()) {
-    s.edges.reserve(in->edges()->size());
-    for (const auto* e : *in->edges()) s.edges.push_back({e->x1(), e->y1(), e->x2(), e->y2()});
-  }
-  for (uint32_t entry : s.cells) {
-    if (entry != GridIndex::kEmpty && (entry >> GridIndex::kTagShift) == GridIndex::kShapeTag &&
-        !shape_ok(entry)) {
-      error = "grid cell refers to a missing or wrong node";
-      return false;
-    }
-  }
-  for (const auto& c : s.candidates) {
-    if (!shape_ok(c.shape)) {
-      error = "grid candidate refers to a missing or wrong node";
-      return false;
-    }
-  }
-  return GridIndex::from_storage(std::move(s), out, &error);
+  s.blob = copy_vector(in->blob());
+  return GridIndex::from_storage(std::move(s), shape_ok, out, &error);
 }
 
 std::string str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }

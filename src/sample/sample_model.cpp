@@ -76,16 +76,21 @@ std::string rectangle_json(int32_t x0, int32_t y0, int32_t x1, int32_t y1) {
 
 }  // namespace
 
-ModelFiles make_sample_county(const CountySpec& spec) {
-  ModelFiles out;
+TilingSpec county_tiling(const CountySpec& spec) {
   TilingSpec tiling;
   tiling.cols = spec.grid_cols;
   tiling.rows = spec.grid_rows;
   tiling.x0 = 1'185'000'000;
   tiling.y0 = 366'500'000;
   tiling.cell = 75'000;
-  tiling.points_per_side = 5;
+  tiling.points_per_side = spec.points_per_side;
   tiling.seed = spec.seed;
+  return tiling;
+}
+
+ModelFiles make_sample_county(const CountySpec& spec) {
+  ModelFiles out;
+  const TilingSpec tiling = county_tiling(spec);
   const auto tiles = make_tiling(tiling);
 
   const std::string county = "370783";
@@ -268,6 +273,49 @@ ModelFiles make_sample_county(const CountySpec& spec) {
       }
     }
   }
+  return out;
+}
+
+ModelFiles make_tiled_province(const TilingSpec& tiling) {
+  ModelFiles out;
+  const auto tiles = make_tiling(tiling);
+  auto county = [&](const Tile& t) {
+    return "K" + std::to_string(t.row * 16 / tiling.rows * 16 + t.col * 16 / tiling.cols);
+  };
+  std::string& g = out.territory_geojson;
+  g.reserve(tiles.size() * (tiling.points_per_side * 4 + 5) * 26);
+  g = "{\"type\":\"FeatureCollection\",\"features\":[\n";
+  auto node = [&](const std::string& code, const char* level, const std::string& parent) {
+    g += "{\"type\":\"Feature\",\"properties\":{\"code\":\"" + code + "\",\"level\":\"" + level + "\"";
+    if (!parent.empty()) g += ",\"parent\":\"" + parent + "\"";
+    g += "},\"geometry\":null},\n";
+  };
+  node("P", "province", "");
+  for (int c = 0; c < 16; ++c) node("C" + std::to_string(c), "city", "P");
+  for (int k = 0; k < 256; ++k) {
+    const int row = k / 16, col = k % 16;
+    node("K" + std::to_string(k), "county", "C" + std::to_string(row / 4 * 4 + col / 4));
+  }
+  out.units_csv = "code,name,kind,territory,platform\nCTR-P,Province centre,center,P,zongzhi\n";
+  for (int c = 0; c < 16; ++c) out.units_csv += "CTR-C" + std::to_string(c) + ",City centre,center,C" + std::to_string(c) + ",zongzhi\n";
+  for (int k = 0; k < 256; ++k) {
+    out.units_csv += "CTR-K" + std::to_string(k) + ",County centre,center,K" + std::to_string(k) + ",zongzhi\n";
+  }
+  out.units_csv += "D1,Department,department,P,service\n";
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    g += "{\"type\":\"Feature\",\"properties\":{\"code\":\"G" + std::to_string(i) +
+         "\",\"level\":\"grid\",\"parent\":\"" + county(tiles[i]) + "\"},\"geometry\":" +
+         geometry_json(tiles[i].shape) + "}" + (i + 1 < tiles.size() ? ",\n" : "\n");
+  }
+  g += "]}\n";
+  out.matters_csv = "code,name,domain,category,sla\n";
+  out.rules_csv = "matter,scope,primary,cooperating,note\n";
+  for (int m = 0; m < 10; ++m) {
+    out.matters_csv += "m" + std::to_string(m) + ",Matter,d,c,general\n";
+    out.rules_csv += "m" + std::to_string(m) + ",*,D1,@center,\n";
+  }
+  out.sla_csv = "class,stage,limit,warn_before,escalate_every,calendar\ngeneral,resolve,3wd,1wd,1wd,cn\n";
+  out.calendars_csv = "id,utc_offset,office_hours\ncn,+08:00,08:30-12:00;13:30-17:30\n";
   return out;
 }
 

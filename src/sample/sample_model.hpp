@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sample/tiling.hpp"
 #include "whistle/status.hpp"
 
 namespace whistle::sample {
@@ -23,10 +24,18 @@ struct ModelFiles {
 struct CountySpec {
   uint32_t grid_cols = 64, grid_rows = 61;  // 3,904 grids
   uint32_t townships_x = 7, townships_y = 2;
+  uint32_t points_per_side = 5;             // grid polygons have 4 + 4 × this vertices
   uint64_t seed = 2025;
 };
 
 ModelFiles make_sample_county(const CountySpec& spec = {});
+
+// The tiling whose tiles are the county's grids, in file order.
+TilingSpec county_tiling(const CountySpec& spec);
+
+// A province-sized model over `tiling`: province -> 16 cities -> 256 counties -> one leaf per
+// tile, a centre per city and county, a few matters with `*` rules. For benchmarks.
+ModelFiles make_tiled_province(const TilingSpec& tiling);
 
 // Writes the files into `dir` (created if missing).
 Status write_model_files(const ModelFiles& files, const std::string& dir);

@@ -1,0 +1,110 @@
+// Shared pieces of the bench programs: query point sets, per-query latency percentiles, and
+// a reporter that prints the ratio of each peer to whistle after the run.
+#pragma once
+
+#include <benchmark/benchmark.h>
+#include <x86intrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sample/tiling.hpp"
+#include "whistle/geo.hpp"
+
+namespace whistle::bench {
+
+struct Box {
+  double lon0, lat0, lon1, lat1;
+};
+
+// Uniform over the box.
+inline std::vector<LonLat> uniform_points(Box b, size_t n, uint64_t seed) {
+  sample::Random rng(seed);
+  std::vector<LonLat> pts(n);
+  for (auto& p : pts) p = {b.lon0 + rng.uniform() * (b.lon1 - b.lon0), b.lat0 + rng.uniform() * (b.lat1 - b.lat0)};
+  return pts;
+}
+
+// Clustered: gaussian blobs around a few centres (town seats, markets), as real cases are.
+inline std::vector<LonLat> clustered_points(Box b, size_t n, uint64_t seed, int centres = 12) {
+  sample::Random rng(seed);
+  std::vector<LonLat> c(static_cast<size_t>(centres));
+  for (auto& p : c) p = {b.lon0 + rng.uniform() * (b.lon1 - b.lon0), b.lat0 + rng.uniform() * (b.lat1 - b.lat0)};
+  const double sx = (b.lon1 - b.lon0) * 0.02, sy = (b.lat1 - b.lat0) * 0.02;
+  std::vector<LonLat> pts(n);
+  for (auto& p : pts) {
+    const LonLat& o = c[rng.below(c.size())];
+    const double u1 = std::max(rng.uniform(), 1e-12), u2 = rng.uniform();
+    const double r = std::sqrt(-2 * std::log(u1));
+    p = {std::clamp(o.lon + sx * r * std::cos(2 * M_PI * u2), b.lon0, b.lon1),
+         std::clamp(o.lat + sy * r * std::sin(2 * M_PI * u2), b.lat0, b.lat1)};
+  }
+  return pts;
+}
+
+// Nanoseconds per TSC tick, measured once against the steady clock.
+inline double ns_per_tick() {
+  static const double value = [] {
+    const auto t0 = std::chrono::steady_clock::now();
+    const uint64_t c0 = __rdtsc();
+    while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(50)) {}
+    const uint64_t c1 = __rdtsc();
+    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / double(c1 - c0);
+  }();
+  return value;
+}
+
+// Times `op(i)` one call at a time with the TSC and sets p50/p99 counters (ns), with the
+// cost of the empty timing pair subtracted.
+template <class Op>
+void latency_counters(benchmark::State& state, size_t n, Op&& op) {
+  std::vector<uint64_t> ticks(n), empty(4096);
+  unsigned aux;
+  for (auto& t : empty) {
+    const uint64_t a = __rdtscp(&aux);
+    t = __rdtscp(&aux) - a;
+  }
+  std::sort(empty.begin(), empty.end());
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t a = __rdtscp(&aux);
+    op(i);
+    ticks[i] = __rdtscp(&aux) - a;
+  }
+  std::sort(ticks.begin(), ticks.end());
+  const double base = double(empty[empty.size() / 2]), k = ns_per_tick();
+  auto pct = [&](double q) { return std::max(0.0, (double(ticks[size_t(q * double(n - 1))]) - base) * k); };
+  state.counters["p50_ns"] = pct(0.50);
+  state.counters["p99_ns"] = pct(0.99);
+}
+
+// Records each benchmark's time per iteration; prints "peer / whistle" ratios at the end.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& r : runs) {
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
+      times_[r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args)] =
+          r.GetAdjustedRealTime();
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  // Pairs of (whistle benchmark, peer benchmark) names to compare.
+  void print_ratios(const std::vector<std::pair<std::string, std::string>>& pairs) {
+    std::printf("\nratios (peer time / whistle time, same run):\n");
+    for (const auto& [ours, peer] : pairs) {
+      auto a = times_.find(ours), b = times_.find(peer);
+      if (a == times_.end() || b == times_.end()) continue;
+      std::printf("  %-44s vs %-40s %8.1fx\n", ours.c_str(), peer.c_str(), b->second / a->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> times_;
+};
+
+}  // namespace whistle::bench
