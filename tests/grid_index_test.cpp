@@ -1,6 +1,7 @@
 // GridIndex against the brute-force reference: every shape tested for every point.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <numeric>
 
 #include "sample/tiling.hpp"
@@ -148,18 +149,25 @@ TEST(GridIndex, HolesIslandsAndMultiPolygons) {
 }
 
 TEST(GridIndex, DenseBoundariesAreSplitAndStayExact) {
-  // Hundreds of points per side force crowded cells into child grids.
+  // A 2,000-point star inside a coarse tiling: its cells hold far more edges than the grid
+  // was sized for, so they are split into child grids. It comes first, so it wins overlaps.
   sample::TilingSpec spec;
-  spec.cols = 3;
-  spec.rows = 3;
-  spec.points_per_side = 300;
-  spec.cell = 2'000'000;
-  auto x = index_tiles(sample::make_tiling(spec), GridIndex::Mode::first_match);
-  bool has_children = false;
-  for (uint32_t e : x.index.cells()) {
-    has_children |= e != GridIndex::kEmpty && (e >> GridIndex::kTagShift) == GridIndex::kNodeTag;
+  spec.cols = 4;
+  spec.rows = 4;
+  spec.points_per_side = 2;
+  auto tiling = sample::make_tiling(spec);
+  sample::Ring star;
+  const double cx = spec.x0 + 1.5 * spec.cell, cy = spec.y0 + 1.5 * spec.cell;
+  for (int k = 0; k < 2000; ++k) {
+    const double a = 2 * M_PI * k / 2000, r = spec.cell * (k % 2 ? 0.05 : 0.12);
+    star.push_back({static_cast<int32_t>(std::lround(cx + r * std::cos(a))), static_cast<int32_t>(std::lround(cy + r * std::sin(a)))});
   }
-  EXPECT_TRUE(has_children);
+  star.push_back(star.front());
+  std::vector<sample::Tile> tiles(1);
+  tiles[0].shape = {sample::Polygon{star}};
+  for (auto& t : tiling) tiles.push_back(std::move(t));
+  auto x = index_tiles(std::move(tiles), GridIndex::Mode::first_match);
+  EXPECT_GT(x.index.stats().child_grids, 0u);
   expect_first_match_agrees(x, query_points(x.tiles, 9, 20000));
 }
 

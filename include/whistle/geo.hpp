@@ -35,6 +35,7 @@ inline bool quantize(LonLat p, GridPoint& out) noexcept {
 // symmetric in the two endpoints and never counts horizontal edges, so this loses nothing.
 struct Edge {
   int32_t x1, y1, x2, y2;
+  friend bool operator==(const Edge&, const Edge&) = default;
 };
 
 // Builds the canonical edge of segment a–b; returns false for a horizontal segment.

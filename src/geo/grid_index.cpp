@@ -53,7 +53,9 @@ struct Validator {
       const auto* w = &s.blob[end + k * GridIndex::kEdgeWords];
       const int64_t x1 = static_cast<int32_t>(w[0]), y1 = static_cast<int32_t>(w[1]);
       const int64_t x2 = static_cast<int32_t>(w[2]), y2 = static_cast<int32_t>(w[3]);
-      if (x1 < -kMaxX || x1 > kMaxX || x2 < -kMaxX || x2 > kMaxX || y1 < -kMaxY || y2 > kMaxY || y1 >= y2) {
+      // crosses_right() is exact in int64 when the edge spans less than 2^31 in y and the
+      // query lies within ±180°, ±90° (GridPoint quantization guarantees that).
+      if (x1 < -kMaxX || x1 > kMaxX || x2 < -kMaxX || x2 > kMaxX || y1 < -kMaxY || y2 > kMaxY + 1 || y1 >= y2) {
         return fail("edge coordinates out of range");
       }
     }

@@ -3,9 +3,9 @@
 //    number only changes across edges), so one exact test at one point classifies it.
 //  * For a point p in a touched cell, an edge can count only if it straddles a height of the
 //    cell's row and reaches right of the cell's left side. Of those, an edge lying wholly right
-//    of the cell counts for every point of the cell that shares its height; when no height
-//    inside the row holds an odd number of such edges' endpoints, their total parity is the
-//    same for the whole cell and they fold into one bit. The rest are kept and tested.
+//    of the cell counts for every point of the cell that shares its height, so together they
+//    are a function of height alone: a parity bit plus one virtual vertical edge per height
+//    where that function flips. The rest are kept and tested.
 //  * A crowded cell is split: its candidates (kept edges + parity bits, plus the horizontal
 //    edges that touch it, which never count but separate inside from outside) are indexed
 //    again on a finer grid over the cell, by the same two rules.
@@ -13,6 +13,7 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <tuple>
 
 #include "whistle/grid_index.hpp"
 
@@ -26,6 +27,7 @@ constexpr int kMaxDepth = 10;
 constexpr uint64_t kMinTopCells = 1u << 10;
 constexpr uint64_t kMaxTopCells = 1u << 25;
 constexpr uint32_t kNoInput = 0xFFFFFFFFu;
+constexpr int64_t kMaxY = 900'000'000;  // 90° in 1e-7° units
 
 bool is_horizontal(const Edge& e) { return e.y1 == e.y2; }
 
@@ -68,7 +70,7 @@ class GridIndexBuilder {
     if (edge_total == 0) return;
     const uint64_t width = static_cast<uint64_t>(xmax - xmin) + 1;
     const uint64_t height = static_cast<uint64_t>(ymax - ymin) + 1;
-    const uint64_t target = std::clamp<uint64_t>(edge_total * 16, kMinTopCells, kMaxTopCells);
+    const uint64_t target = std::clamp<uint64_t>(edge_total * 4, kMinTopCells, kMaxTopCells);
     uint32_t shift = 0;
     auto cells_at = [&](uint32_t s) {
       return (((width - 1) >> s) + 1) * (((height - 1) >> s) + 1);
@@ -228,19 +230,21 @@ class GridIndexBuilder {
     const auto first = static_cast<uint32_t>(st.pool.size());
     bool counting_edge = false;
     // Edges wholly right of the cell count for every point of the cell whenever they straddle
-    // its height. Their count, as a function of the height y, changes parity only at heights
-    // holding an odd number of their endpoints; if no such height lies inside the row, the
-    // parity at the row's bottom holds for the whole cell and they fold into one bit.
+    // its height: they are gathered here and replaced below.
     far_right_.clear();
     far_heights_.clear();
     for (const Edge* e : edges) {
-      const int64_t exmin = std::min(e->x1, e->x2), exmax = std::max(e->x1, e->x2);
       if (is_horizontal(*e)) {
+        const int64_t exmin = std::min(e->x1, e->x2), exmax = std::max(e->x1, e->x2);
         if (e->y1 >= ry0 && e->y1 <= ry1 && exmax >= cx0 && exmin <= cx1) st.pool.push_back(*e);
         continue;
       }
-      if (e->y1 > ry1 || e->y2 <= ry0 || exmax <= cx0) continue;  // cannot count in this cell
-      if (exmin > cx1) {
+      if (e->y1 > ry1 || e->y2 <= ry0) continue;  // never straddles a height of this row
+      // Where the edge crosses the row's heights it is a straight piece between its x at
+      // ylo and at yhi: compare both ends with the cell's sides, exactly.
+      const int64_t ylo = std::max<int64_t>(e->y1, ry0), yhi = std::min<int64_t>(e->y2, ry1);
+      if (!right_of(*e, ylo, cx0) && !right_of(*e, yhi, cx0)) continue;  // never right of a point here
+      if (right_of(*e, ylo, cx1) && right_of(*e, yhi, cx1)) {
         far_right_.push_back(e);
         if (e->y1 > ry0 && e->y1 <= ry1) far_heights_.push_back(e->y1);
         if (e->y2 > ry0 && e->y2 <= ry1) far_heights_.push_back(e->y2);
@@ -249,21 +253,23 @@ class GridIndexBuilder {
       st.pool.push_back(*e);
       counting_edge = true;
     }
+    // f(y) = the number of far-right edges straddling y, mod 2, is all they contribute. It is
+    // f(ry0) at the row's bottom and flips at each height holding an odd number of their
+    // endpoints: one virtual vertical edge just right of the cell, from that height up past
+    // the row, flips it the same way. So they fold into the parity bit plus one virtual edge
+    // per such height (usually none, rarely more than one).
+    for (const Edge* e : far_right_) parity ^= (e->y1 <= ry0 && ry0 < e->y2) ? 1u : 0u;
     std::sort(far_heights_.begin(), far_heights_.end());
-    bool constant = true;
-    for (size_t k = 0; k < far_heights_.size(); ++k) {
+    const auto virtual_x = static_cast<int32_t>(cx1 + 1);  // <= any far-right x, so in range
+    const auto virtual_top = static_cast<int32_t>(std::min<int64_t>(ry1 + 1, kMaxY + 1));
+    for (size_t k = 0; k < far_heights_.size();) {
       size_t run = k;
-      while (run + 1 < far_heights_.size() && far_heights_[run + 1] == far_heights_[k]) ++run;
-      if ((run - k + 1) % 2 != 0) constant = false;
-      k = run;
-    }
-    for (const Edge* e : far_right_) {
-      if (constant) {
-        parity ^= (e->y1 <= ry0 && ry0 < e->y2) ? 1u : 0u;
-      } else {
-        st.pool.push_back(*e);
+      while (run < far_heights_.size() && far_heights_[run] == far_heights_[k]) ++run;
+      if ((run - k) % 2 != 0) {
+        st.pool.push_back({virtual_x, static_cast<int32_t>(far_heights_[k]), virtual_x, virtual_top});
         counting_edge = true;
       }
+      k = run;
     }
     if (!counting_edge) {
       // Only horizontal or no edges left: the status is the same for every point.
@@ -275,6 +281,12 @@ class GridIndexBuilder {
                           parity});
   }
 
+  // True iff the edge's x at height y (y1 <= y <= y2) is greater than x.
+  static bool right_of(const Edge& e, int64_t y, int64_t x) {
+    __extension__ typedef __int128 wide;
+    return wide{e.x1 - x} * (e.y2 - e.y1) + wide{int64_t{e.x2} - e.x1} * (y - e.y1) > 0;
+  }
+
   void finish_cells(NodeState& st, uint32_t grid, std::span<const Input> inputs, int depth) {
     std::stable_sort(st.records.begin(), st.records.end(),
                      [](const Record& a, const Record& b) {
@@ -284,12 +296,20 @@ class GridIndexBuilder {
     size_t ri = 0;
     std::vector<Record> cands;
     for (uint32_t cell = 0; cell < cell_count; ++cell) {
-      const uint32_t full = st.first_full[cell];
+      uint32_t full = st.first_full[cell];
       cands.clear();
       while (ri < st.records.size() && st.records[ri].cell == cell) {
         const Record& rec = st.records[ri++];
         if (mode_ == GridIndex::Mode::first_match && full != kNoInput && rec.input > full) continue;
         cands.push_back(rec);
+      }
+      if (mode_ == GridIndex::Mode::first_match && !cands.empty()) {
+        const int64_t side = int64_t{1} << st.shift;
+        if (overlaps_) {
+          sample_overlap(st, cands, full, inputs, st.x0 + int64_t{cell % st.nx} * side + side / 2,
+                         st.y0 + int64_t{cell / st.nx} * side + side / 2);
+        }
+        drop_implied_candidates(st, cands, full);
       }
       if (cands.empty()) {
         cell_entry(grid, cell) = full == kNoInput ? GridIndex::kEmpty : inputs[full].id;
@@ -302,9 +322,6 @@ class GridIndexBuilder {
       const int64_t side = int64_t{1} << st.shift;
       const int64_t cx0 = st.x0 + int64_t{cell % st.nx} * side;
       const int64_t cy0 = st.y0 + int64_t{cell / st.nx} * side;
-      if (overlaps_ && mode_ == GridIndex::Mode::first_match) {
-        sample_overlap(st, cands, full, inputs, cx0 + side / 2, cy0 + side / 2);
-      }
       uint32_t edge_total = 0;
       for (const Record& rec : cands) edge_total += rec.edge_count;
       if (edge_total > kSplitEdges && st.shift >= kMinShift + kSplitBits && depth < kMaxDepth) {
@@ -327,6 +344,73 @@ class GridIndexBuilder {
       }
       cell_entry(grid, cell) = (GridIndex::kListTag << GridIndex::kTagShift) | write_list(st, cands, full, inputs);
     }
+  }
+
+  // First-match lists are read in order and stop at the first candidate containing the point,
+  // so candidate k is only reached where every earlier one answered "outside". If k's edges
+  // equal, counted mod 2, the symmetric difference of the earlier candidates' edges, then its
+  // crossing count equals theirs, and where it is reached its answer is the constant
+  // parity_k ^ (xor of their parity bits): k becomes "always inside" (and ends the list) or
+  // is dropped. In a partition this removes the last polygon of nearly every boundary cell.
+  void drop_implied_candidates(const NodeState& st, std::vector<Record>& cands, uint32_t& full) {
+    if (cands.size() < 2 && full == kNoInput) return;
+    running_.clear();
+    uint32_t running_parity = 0;
+    size_t kept = 0;
+    for (size_t k = 0; k < cands.size(); ++k) {
+      const Record& rec = cands[k];
+      mine_.clear();
+      for (uint32_t i = 0; i < rec.edge_count; ++i) {
+        const Edge& e = st.pool[rec.first_edge + i];
+        if (!is_horizontal(e)) mine_.push_back(e);
+      }
+      reduce_mod2(mine_);
+      if (k > 0 && mine_ == running_) {
+        if ((rec.parity ^ running_parity) != 0) {
+          full = rec.input;  // always inside where reached: later candidates are unreachable
+          break;
+        }
+        continue;  // never inside where reached
+      }
+      symmetric_difference(running_, mine_);
+      running_parity ^= rec.parity;
+      cands[kept++] = rec;
+    }
+    cands.resize(kept);
+  }
+
+  static bool edge_less(const Edge& a, const Edge& b) {
+    return std::tie(a.x1, a.y1, a.x2, a.y2) < std::tie(b.x1, b.y1, b.x2, b.y2);
+  }
+  static bool edge_equal(const Edge& a, const Edge& b) {
+    return a.x1 == b.x1 && a.y1 == b.y1 && a.x2 == b.x2 && a.y2 == b.y2;
+  }
+  // Sorts and removes pairs of equal edges.
+  static void reduce_mod2(std::vector<Edge>& v) {
+    std::sort(v.begin(), v.end(), edge_less);
+    size_t out = 0;
+    for (size_t i = 0; i < v.size();) {
+      size_t j = i;
+      while (j < v.size() && edge_equal(v[j], v[i])) ++j;
+      if ((j - i) % 2) v[out++] = v[i];
+      i = j;
+    }
+    v.resize(out);
+  }
+  // into = into xor add (both sorted, reduced).
+  void symmetric_difference(std::vector<Edge>& into, const std::vector<Edge>& add) {
+    merged_.clear();
+    size_t a = 0, b = 0;
+    while (a < into.size() || b < add.size()) {
+      if (b == add.size() || (a < into.size() && edge_less(into[a], add[b]))) {
+        merged_.push_back(into[a++]);
+      } else if (a == into.size() || edge_less(add[b], into[a])) {
+        merged_.push_back(add[b++]);
+      } else {
+        ++a, ++b;  // equal edges cancel
+      }
+    }
+    into.swap(merged_);
   }
 
   // Appends one cell's list: header, candidates, then their edges (horizontal ones dropped:
@@ -395,6 +479,7 @@ class GridIndexBuilder {
   std::vector<const Edge*> row_edges_;
   std::vector<uint8_t> touched_;
   std::vector<const Edge*> far_right_;
+  std::vector<Edge> running_, mine_, merged_;
   std::vector<int64_t> far_heights_;
 };
 

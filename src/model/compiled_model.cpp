@@ -1,6 +1,7 @@
 // The compiled model file: write, verify, read. Reading trusts nothing: the FlatBuffers
 // verifier checks the structure, then every id and range is checked before use.
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "common/csv.hpp"
@@ -22,9 +23,14 @@ flatbuffers::Offset<fb::GridIndexFb> write_index(flatbuffers::FlatBufferBuilder&
   return fb::CreateGridIndexFb(b, static_cast<uint8_t>(index.mode()), &top, cells, blob);
 }
 
+// FlatBuffers stores scalars little-endian, as the hosts we build for are: a plain copy.
+static_assert(FLATBUFFERS_LITTLEENDIAN, "compiled models assume a little-endian host");
 template <class T>
 std::vector<T> copy_vector(const flatbuffers::Vector<T>* v) {
-  return v ? std::vector<T>(v->begin(), v->end()) : std::vector<T>{};
+  if (!v || v->size() == 0) return {};
+  std::vector<T> out(v->size());
+  std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
+  return out;
 }
 
 template <class ShapeOk>
