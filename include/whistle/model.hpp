@@ -12,13 +12,17 @@
 #include <string_view>
 #include <vector>
 
+#include "whistle/calendar.hpp"
 #include "whistle/geo.hpp"
 #include "whistle/grid_index.hpp"
 #include "whistle/responsibility.hpp"
+#include "whistle/sla.hpp"
 #include "whistle/status.hpp"
 #include "whistle/territory.hpp"
 
 namespace whistle {
+
+inline constexpr uint32_t kNoSlaClass = 0xFFFFFFFFu;
 
 enum class Platform : uint8_t { none = 0, zongzhi, market, enforcement, service };
 std::string_view platform_name(Platform p) noexcept;
@@ -37,6 +41,7 @@ struct Matter {
   std::string domain;
   std::string category;
   std::string sla;  // class name in sla.csv
+  uint32_t sla_class = kNoSlaClass;  // index into Model::sla_classes(), when sla.csv exists
 };
 
 // What loading noticed without failing: overlapping leaves, matters without rules, …
@@ -74,6 +79,10 @@ class Model {
   const ResponsibilityIndex& responsibility() const noexcept { return responsibility_; }
   const GridIndex& leaf_index() const noexcept { return leaf_index_; }
   const GridIndex& zone_index() const noexcept { return zone_index_; }
+  const std::vector<Calendar>& calendars() const noexcept { return calendars_; }
+  const std::vector<SlaClass>& sla_classes() const noexcept { return sla_classes_; }
+  // Index into calendars(), or kNoCalendar.
+  uint32_t find_calendar(std::string_view id) const;
 
   UnitId find_unit(std::string_view code) const;
   MatterId find_matter(std::string_view code) const;
@@ -101,6 +110,8 @@ class Model {
   ResponsibilityIndex responsibility_;
   GridIndex leaf_index_;
   GridIndex zone_index_;
+  std::vector<Calendar> calendars_;
+  std::vector<SlaClass> sla_classes_;
   struct Lookup;
   std::unique_ptr<Lookup> lookup_;
 };
@@ -112,6 +123,8 @@ struct Model::Parts {
   ResponsibilityIndex responsibility;
   GridIndex leaf_index;
   GridIndex zone_index;
+  std::vector<Calendar> calendars;
+  std::vector<SlaClass> sla_classes;
 };
 
 }  // namespace whistle

@@ -18,6 +18,7 @@ void add_route_command(CLI::App& app, int& exit_code);
 void add_compile_command(CLI::App& app, int& exit_code);
 void add_sample_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
+void add_deadline_command(CLI::App& app, int& exit_code);
 
 // Loads --model (a directory or a compiled file); prints warnings and errors on stderr.
 std::shared_ptr<const Model> load_model_or_report(const std::string& path, std::string_view command);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   whistle::cli::add_compile_command(app, exit_code);
   whistle::cli::add_sample_command(app, exit_code);
   whistle::cli::add_demo_command(app, exit_code);
+  whistle::cli::add_deadline_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

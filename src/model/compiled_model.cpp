@@ -67,7 +67,36 @@ std::string Model::to_compiled() const {
   for (const auto& m : matters_) {
     matters.push_back(fb::CreateMatterFb(b, b.CreateString(m.code), b.CreateString(m.name),
                                          b.CreateString(m.domain), b.CreateString(m.category),
-                                         b.CreateString(m.sla)));
+                                         b.CreateString(m.sla), m.sla_class));
+  }
+  std::vector<flatbuffers::Offset<fb::CalendarFb>> calendars;
+  for (const auto& c : calendars_) {
+    std::vector<int32_t> starts, ends, years(c.known_years().begin(), c.known_years().end());
+    for (const auto& iv : c.office_hours()) {
+      starts.push_back(iv.start_ms);
+      ends.push_back(iv.end_ms);
+    }
+    std::vector<int64_t> days;
+    std::vector<uint8_t> off;
+    for (const auto& o : c.overrides()) {
+      days.push_back(o.day);
+      off.push_back(o.off ? 1 : 0);
+    }
+    calendars.push_back(fb::CreateCalendarFb(b, b.CreateString(c.id()), c.utc_offset_minutes(), b.CreateVector(starts),
+                                             b.CreateVector(ends), b.CreateVector(days), b.CreateVector(off),
+                                             b.CreateVector(years)));
+  }
+  std::vector<flatbuffers::Offset<fb::SlaClassFb>> sla;
+  for (const auto& cls : sla_classes_) {
+    std::vector<fb::StageSlaFb> stages;
+    for (const StageSla& st : cls.stages) {
+      stages.emplace_back(st.has_deadline, static_cast<uint8_t>(st.limit.unit),
+                          static_cast<uint8_t>(st.warn_before ? st.warn_before->unit : DurationUnit::working_days),
+                          static_cast<uint8_t>(st.escalate_every ? st.escalate_every->unit : DurationUnit::working_days),
+                          st.has_deadline ? st.limit.count : 0, st.warn_before ? st.warn_before->count : 0,
+                          st.escalate_every ? st.escalate_every->count : 0, st.calendar);
+    }
+    sla.push_back(fb::CreateSlaClassFb(b, b.CreateString(cls.name), b.CreateVectorOfStructs(stages)));
   }
   std::vector<flatbuffers::Offset<fb::RuleFb>> rules;
   for (const auto& r : responsibility_.rules()) {
@@ -89,8 +118,10 @@ std::string Model::to_compiled() const {
   auto role_units_v = b.CreateVector(responsibility_.role_units());
   auto leaf = write_index(b, leaf_index_);
   auto zone = write_index(b, zone_index_);
+  auto calendars_v = b.CreateVector(calendars);
+  auto sla_v = b.CreateVector(sla);
   auto root = fb::CreateModelFb(b, kFormatVersion, nodes_v, units_v, matters_v, rules_v, coop_v,
-                                kinds_v, role_units_v, leaf, zone);
+                                kinds_v, role_units_v, leaf, zone, calendars_v, sla_v);
   fb::FinishModelFbBuffer(b, root);
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
@@ -157,10 +188,70 @@ Result<std::shared_ptr<const Model>> Model::from_compiled(std::string_view bytes
                              static_cast<Platform>(in->platform())});
     }
   }
+  if (root->calendars()) {
+    for (const auto* in : *root->calendars()) {
+      const auto starts = copy_vector(in->office_start_ms()), ends = copy_vector(in->office_end_ms());
+      const auto days = copy_vector(in->override_days());
+      const auto off = copy_vector(in->override_off());
+      if (starts.size() != ends.size() || days.size() != off.size() || in->utc_offset_minutes() < -18 * 60 ||
+          in->utc_offset_minutes() > 18 * 60) {
+        return bad("calendar '" + str(in->id()) + "': inconsistent fields");
+      }
+      std::vector<Calendar::OfficeInterval> hours;
+      for (size_t i = 0; i < starts.size(); ++i) {
+        if (starts[i] < 0 || starts[i] >= ends[i] || ends[i] > kMsPerDay || (i > 0 && starts[i] < ends[i - 1])) {
+          return bad("calendar '" + str(in->id()) + "': bad office hours");
+        }
+        hours.push_back({starts[i], ends[i]});
+      }
+      std::vector<Calendar::DayOverride> overrides;
+      for (size_t i = 0; i < days.size(); ++i) overrides.push_back({days[i], off[i] != 0});
+      parts.calendars.emplace_back(str(in->id()), in->utc_offset_minutes(), std::move(hours), std::move(overrides),
+                                   copy_vector(in->known_years()));
+    }
+  }
+  if (root->sla_classes()) {
+    for (const auto* in : *root->sla_classes()) {
+      if (!in->stages() || in->stages()->size() != kStageCount) return bad("SLA class with the wrong stage count");
+      SlaClass cls;
+      cls.name = str(in->name());
+      for (size_t k = 0; k < kStageCount; ++k) {
+        const auto* st = in->stages()->Get(static_cast<flatbuffers::uoffset_t>(k));
+        StageSla& out = cls.stages[k];
+        auto duration = [&](uint8_t unit, uint32_t count, Duration& d) {
+          if (unit > static_cast<uint8_t>(DurationUnit::minutes) || count == 0 || count > kMaxDurationCount) return false;
+          d = {count, static_cast<DurationUnit>(unit)};
+          return true;
+        };
+        if (!st->has_deadline()) continue;
+        out.has_deadline = true;
+        if (!duration(st->limit_unit(), st->limit(), out.limit) || st->calendar() >= parts.calendars.size()) {
+          return bad("SLA class '" + cls.name + "': bad stage");
+        }
+        out.calendar = st->calendar();
+        if (st->warn()) {
+          Duration w;
+          if (!duration(st->warn_unit(), st->warn(), w) || w.unit != out.limit.unit || w.count >= out.limit.count) {
+            return bad("SLA class '" + cls.name + "': bad warning");
+          }
+          out.warn_before = w;
+        }
+        if (st->every()) {
+          Duration e;
+          if (!duration(st->every_unit(), st->every(), e)) return bad("SLA class '" + cls.name + "': bad escalation");
+          out.escalate_every = e;
+        }
+      }
+      parts.sla_classes.push_back(std::move(cls));
+    }
+  }
   if (root->matters()) {
     for (const auto* in : *root->matters()) {
+      if (in->sla_class() != kNoSlaClass && in->sla_class() >= parts.sla_classes.size()) {
+        return bad("matter '" + str(in->code()) + "': bad SLA class");
+      }
       parts.matters.push_back({str(in->code()), str(in->name()), str(in->domain()),
-                               str(in->category()), str(in->sla())});
+                               str(in->category()), str(in->sla()), in->sla_class()});
     }
   }
   ResponsibilityIndex::Input input;

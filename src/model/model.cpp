@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "calendar/loaders.hpp"
 #include "common/csv.hpp"
 #include "model/loaders.hpp"
 #include "whistle/model.hpp"
@@ -19,6 +20,8 @@ Model::Model(Parts parts)
       responsibility_(std::move(parts.responsibility)),
       leaf_index_(std::move(parts.leaf_index)),
       zone_index_(std::move(parts.zone_index)),
+      calendars_(std::move(parts.calendars)),
+      sla_classes_(std::move(parts.sla_classes)),
       lookup_(std::make_unique<Lookup>()) {
   lookup_->units = model::index_by_code(units_);
   lookup_->matters = model::index_by_code(matters_);
@@ -34,6 +37,13 @@ UnitId Model::find_unit(std::string_view code) const {
 MatterId Model::find_matter(std::string_view code) const {
   auto it = lookup_->matters.find(code);
   return it == lookup_->matters.end() ? kNoMatter : it->second;
+}
+
+uint32_t Model::find_calendar(std::string_view id) const {
+  for (uint32_t c = 0; c < calendars_.size(); ++c) {
+    if (calendars_[c].id() == id) return c;
+  }
+  return kNoCalendar;
 }
 
 NodeId Model::locate_leaf(LonLat point) const noexcept {
@@ -92,20 +102,35 @@ Result<std::shared_ptr<const Model>> Model::load_directory(const std::string& di
   auto units = model::load_units(*units_text, "units.csv", territory->territory);
   if (!units.ok()) return units.status();
 
-  std::vector<std::string> sla_classes;
+  // Calendars and SLA classes are optional: a model without them routes but tracks no deadline.
   std::error_code ec;
+  std::vector<Calendar> calendars;
+  if (fs::exists(fs::path(dir) / "calendars.csv", ec)) {
+    auto text = read("calendars.csv");
+    if (!text.ok()) return text.status();
+    auto loaded = model::load_calendars(*text, "calendars.csv", dir, &local);
+    if (!loaded.ok()) return loaded.status();
+    calendars = std::move(loaded).value();
+  }
+  std::vector<SlaClass> sla;
+  std::vector<std::string> sla_classes;
   if (fs::exists(fs::path(dir) / "sla.csv", ec)) {
-    auto sla_text = read("sla.csv");
-    if (!sla_text.ok()) return sla_text.status();
-    static constexpr std::string_view kSlaColumns[] = {"class"};
-    auto sla = csv::Table::parse(*sla_text, "sla.csv", kSlaColumns);
-    if (!sla.ok()) return sla.status();
-    for (const auto& row : sla->rows()) sla_classes.emplace_back(sla->get(row, "class"));
+    auto text = read("sla.csv");
+    if (!text.ok()) return text.status();
+    auto loaded = model::load_sla(*text, "sla.csv", calendars);
+    if (!loaded.ok()) return loaded.status();
+    sla = std::move(loaded).value();
+    for (const auto& c : sla) sla_classes.push_back(c.name);
   }
   auto matters_text = read("matters.csv");
   if (!matters_text.ok()) return matters_text.status();
   auto matters = model::load_matters(*matters_text, "matters.csv", sla_classes);
   if (!matters.ok()) return matters.status();
+  for (Matter& m : *matters) {
+    for (uint32_t c = 0; c < sla.size(); ++c) {
+      if (sla[c].name == m.sla) m.sla_class = c;
+    }
+  }
 
   auto rules_text = read("rules.csv");
   if (!rules_text.ok()) return rules_text.status();
@@ -114,7 +139,7 @@ Result<std::shared_ptr<const Model>> Model::load_directory(const std::string& di
 
   Parts parts{std::move(territory->territory), std::move(units).value(), std::move(matters).value(),
               std::move(rules).value(), std::move(territory->leaf_index),
-              std::move(territory->zone_index)};
+              std::move(territory->zone_index), std::move(calendars), std::move(sla)};
   if (report) *report = std::move(local);
   return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(parts)));
 }

@@ -1,5 +1,6 @@
 #include "sample/sample_model.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "sample/tiling.hpp"
+#include "whistle/time.hpp"
 
 namespace whistle::sample {
 namespace {
@@ -217,13 +219,13 @@ ModelFiles make_sample_county(const CountySpec& spec) {
       "general,verify,1wd,,1wd,cn\n"
       "general,revisit,3wd,,,cn\n"
       "complex,dispatch,1wd,,1wd,cn\n"
-      "complex,accept,1wd,4wh,1wd,cn\n"
+      "complex,accept,8wh,2wh,8wh,cn\n"
       "complex,resolve,5wd,2wd,2wd,cn\n"
       "complex,report,1wd,,,cn\n"
       "complex,verify,2wd,,1wd,cn\n"
       "complex,revisit,5wd,,,cn\n"
       "urgent,dispatch,30m,10m,30m,24x7\n"
-      "urgent,accept,1h,30m,1h,24x7\n"
+      "urgent,accept,60m,30m,60m,24x7\n"
       "urgent,resolve,24h,4h,4h,24x7\n"
       "urgent,report,2h,,,24x7\n"
       "urgent,verify,4h,,4h,24x7\n"
@@ -232,6 +234,9 @@ ModelFiles make_sample_county(const CountySpec& spec) {
       "id,utc_offset,office_hours\n"
       "cn,+08:00,08:30-12:00;13:30-17:30\n"
       "24x7,+08:00,\n";
+  for (auto& [year, json] : cn_holiday_files()) {
+    out.extra_files.emplace_back("calendars/cn/" + std::to_string(year) + ".json", std::move(json));
+  }
   std::string& m = out.matters_csv;
   std::string& r = out.rules_csv;
   m = "code,name,domain,category,sla\n";
@@ -272,6 +277,60 @@ ModelFiles make_sample_county(const CountySpec& spec) {
         r += std::string(code) + "," + zone_scenic + ",ADM-" + zone_scenic + "," + dept_code[d] + ",景区专属网格\n";
       }
     }
+  }
+  return out;
+}
+
+std::vector<std::pair<int, std::string>> cn_holiday_files() {
+  struct Span {
+    const char* name;
+    const char* first;
+    int days;  // consecutive days off from `first`
+    std::vector<const char*> makeup;
+  };
+  const std::vector<std::pair<int, std::vector<Span>>> years = {
+      {2025,
+       {{"元旦", "2025-01-01", 1, {}},
+        {"春节", "2025-01-28", 8, {"2025-01-26", "2025-02-08"}},
+        {"清明节", "2025-04-04", 3, {}},
+        {"劳动节", "2025-05-01", 5, {"2025-04-27"}},
+        {"端午节", "2025-05-31", 3, {}},
+        {"国庆节、中秋节", "2025-10-01", 8, {"2025-09-28", "2025-10-11"}}}},
+      {2026,
+       {{"元旦", "2026-01-01", 3, {"2026-01-04"}},
+        {"春节", "2026-02-15", 9, {"2026-02-14", "2026-02-28"}},
+        {"清明节", "2026-04-04", 3, {}},
+        {"劳动节", "2026-05-01", 5, {"2026-05-09"}},
+        {"端午节", "2026-06-19", 3, {}},
+        {"中秋节", "2026-09-25", 3, {}},
+        {"国庆节", "2026-10-01", 7, {"2026-09-20", "2026-10-10"}}}},
+  };
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& [year, spans] : years) {
+    std::vector<std::pair<int64_t, std::string>> days;  // day, entry
+    for (const Span& s : spans) {
+      int y;
+      unsigned mo, d;
+      std::sscanf(s.first, "%d-%u-%u", &y, &mo, &d);
+      const int64_t first = days_from_civil(y, mo, d);
+      auto entry = [&](int64_t day, bool off) {
+        const CivilDate c = civil_from_days(day);
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "{\"name\":\"%s\",\"date\":\"%04d-%02u-%02u\",\"isOffDay\":%s}", s.name,
+                      c.year, c.month, c.day, off ? "true" : "false");
+        days.emplace_back(day, buf);
+      };
+      for (int k = 0; k < s.days; ++k) entry(first + k, true);
+      for (const char* m : s.makeup) {
+        std::sscanf(m, "%d-%u-%u", &y, &mo, &d);
+        entry(days_from_civil(y, mo, d), false);
+      }
+    }
+    std::sort(days.begin(), days.end());
+    std::string json = "{\"year\":" + std::to_string(year) + ",\"papers\":[],\"days\":[";
+    for (size_t i = 0; i < days.size(); ++i) json += (i ? ",\n" : "\n") + days[i].second;
+    json += "\n]}\n";
+    out.emplace_back(year, std::move(json));
   }
   return out;
 }
@@ -328,12 +387,16 @@ Status write_model_files(const ModelFiles& files, const std::string& dir) {
       {"territory.geojson", &files.territory_geojson}, {"units.csv", &files.units_csv},
       {"matters.csv", &files.matters_csv},             {"rules.csv", &files.rules_csv},
       {"sla.csv", &files.sla_csv},                     {"calendars.csv", &files.calendars_csv}};
-  for (const auto& [name, text] : items) {
+  auto write = [&](const std::string& name, const std::string& text) {
     const fs::path path = fs::path(dir) / name;
+    std::error_code mk;
+    fs::create_directories(path.parent_path(), mk);
     std::ofstream f(path, std::ios::binary);
-    f << *text;
-    if (!f) return Status::io(path.string() + ": write failed");
-  }
+    f << text;
+    return f ? Status{} : Status::io(path.string() + ": write failed");
+  };
+  for (const auto& [name, text] : items) WHISTLE_RETURN_IF_ERROR(write(name, *text));
+  for (const auto& [name, text] : files.extra_files) WHISTLE_RETURN_IF_ERROR(write(name, text));
   return {};
 }
 

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sample/tiling.hpp"
 #include "whistle/status.hpp"
@@ -19,7 +21,13 @@ struct ModelFiles {
   std::string rules_csv;
   std::string sla_csv;
   std::string calendars_csv;
+  // Further files by path relative to the model directory (holiday files).
+  std::vector<std::pair<std::string, std::string>> extra_files;
 };
+
+// The official 2025 and 2026 days off and make-up working days (国务院办公厅 notices), in the
+// holiday-cn file format, keyed by year.
+std::vector<std::pair<int, std::string>> cn_holiday_files();
 
 struct CountySpec {
   uint32_t grid_cols = 64, grid_rows = 61;  // 3,904 grids
