@@ -57,3 +57,20 @@ execute_process(COMMAND ${WHISTLE} route --model ${WORK}/missing RESULT_VARIABLE
 if(rc EQUAL 0 OR NOT err MATCHES "missing: cannot open")
   message(FATAL_ERROR "missing model: rc=${rc} err=${err}")
 endif()
+
+# whistle deadline: SPEC §2's worked example and working hours, in the calendar's offset.
+set(starts "2025-09-26T10:00:00+08:00,3wd\n2025-09-26T02:00:00Z,4wh\n2025-09-30T16:30+08:00,1wh\n2025-09-26T10:00:00+08:00,90m\n")
+set(deadlines "2025-10-01T00:00:00+08:00\n2025-09-26T15:30:00+08:00\n2025-09-30T17:30:00+08:00\n2025-09-26T11:30:00+08:00\n")
+expect_output("${starts}" "${deadlines}" deadline --model ${WORK}/county --calendar cn)
+expect_output("${starts}" "${deadlines}" deadline --model ${WORK}/county.wmodel --calendar cn)
+file(WRITE ${WORK}/bad.txt "2025-09-26T10:00:00+08:00,0wd\n")
+execute_process(COMMAND ${WHISTLE} deadline --model ${WORK}/county --calendar cn INPUT_FILE ${WORK}/bad.txt
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "stdin line 1: duration '0wd': the count must be positive")
+  message(FATAL_ERROR "bad deadline input: rc=${rc} err=${err}")
+endif()
+execute_process(COMMAND ${WHISTLE} deadline --model ${WORK}/county --calendar moon INPUT_FILE ${WORK}/bad.txt
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "unknown calendar 'moon'")
+  message(FATAL_ERROR "unknown calendar: rc=${rc} err=${err}")
+endif()

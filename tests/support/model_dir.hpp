@@ -72,13 +72,18 @@ inline std::map<std::string, std::string> small_model_files() {
        "m_conflict,Z2,ZB,,\n"
        "m_role,*,@grid_team,@township,\n"},
       {"sla.csv", "class,stage,limit,warn_before,escalate_every,calendar\ngeneral,resolve,3wd,1wd,1wd,cn\n"},
+      {"calendars.csv", "id,utc_offset,office_hours\ncn,+08:00,08:30-12:00;13:30-17:30\n"},
   };
 }
 
 inline void write_model_dir(const std::string& dir, const std::map<std::string, std::string>& files) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  for (const auto& [name, text] : files) std::ofstream(std::filesystem::path(dir) / name, std::ios::binary) << text;
+  for (const auto& [name, text] : files) {
+    const auto path = std::filesystem::path(dir) / name;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+  }
 }
 
 inline std::string temp_dir(const std::string& name) {
