@@ -2,6 +2,7 @@
 find_package(simdjson REQUIRED)
 find_package(FlatBuffers REQUIRED)
 find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)  # headers only: Asio (realtime clock), Geometry (bench peer)
 
 if(NOT TARGET flatbuffers::flatc)
   find_program(WHISTLE_FLATC flatc REQUIRED)
@@ -11,7 +12,6 @@ endif()
 
 if(WHISTLE_DEVELOPER_MODE)
   find_package(GTest REQUIRED)
-  find_package(Boost 1.74 REQUIRED)
   find_package(CLI11 REQUIRED)
   if(WHISTLE_BUILD_BENCH)
     find_package(benchmark REQUIRED)

@@ -1,0 +1,140 @@
+// TimerWheel: millions of SLA deadlines, armed and cancelled in O(1), fired in deadline order
+// and never early.
+//
+// Three levels of 4,096 slots with a one-second tick: level 0 holds the current block of
+// 4,096 s one slot per second, level 1 the current span of 4,096 blocks (194 days) one slot
+// per block, level 2 one slot per span (2,177 years); later deadlines wait in an overflow
+// list. A slot is a chain of fixed-size chunks of (deadline, payload, timer) entries taken
+// from a shared pool, so arming appends to a chunk and allocates only when the pool grows.
+// Occupancy bitmaps on every level let the wheel jump over empty seconds, blocks and spans:
+// advancing by 50 years costs a handful of bit scans, not 400,000 block steps.
+//
+// Cancellation is lazy: a timer is a 32-bit generation (odd while armed); cancel() bumps it
+// and leaves the entry behind, to be dropped when its slot is cascaded or collected (or by a
+// sweep once dead entries outnumber live ones). Handles carry the generation, so a handle
+// kept after its timer fired or was cancelled is refused and never touches a newer timer.
+//
+// poll(now, budget, f) fires every timer with deadline <= now in (deadline, payload) order, at
+// most `budget` per call: deadlines cluster (00:00, 17:30) and one second may hold a million
+// timers, so a caller bounds the work of one call and calls again while more_due(). A timer
+// armed from inside f with a deadline <= now fires in the same drain, in order.
+//
+// Thread model: not thread-safe; one owner (the engine keeps one wheel per shard under the
+// shard's lock; RealtimeTimerService drives one from a Boost.Asio thread).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "whistle/time.hpp"
+
+namespace whistle {
+
+class TimerWheel {
+ public:
+  using Handle = uint64_t;  // generation << 32 | timer index; never 0
+  static constexpr Handle kInvalidHandle = 0;
+  static constexpr int64_t kTickMs = 1000;
+  static constexpr uint32_t kSlotBits = 12;
+  static constexpr uint32_t kSlots = 1u << kSlotBits;
+  static constexpr uint32_t kLevels = 3;
+  static constexpr Instant kNever = INT64_MAX;
+
+  explicit TimerWheel(Instant start = 0);
+  ~TimerWheel();
+  TimerWheel(TimerWheel&&) noexcept;
+  TimerWheel& operator=(TimerWheel&&) noexcept;
+
+  // Arms a timer; a deadline at or before now() fires at the next poll.
+  Handle arm(Instant deadline, uint64_t payload);
+  // False (and nothing changes) for a handle whose timer fired, was cancelled, or never was.
+  bool cancel(Handle handle) noexcept;
+  bool armed(Handle handle) const noexcept;
+
+  // Fires up to `budget` due timers in (deadline, payload) order; returns how many fired.
+  template <class F>
+  size_t poll(Instant now, size_t budget, F&& on_fire) {
+    auto trampoline = [](void* f, Instant deadline, uint64_t payload) {
+      (*static_cast<std::remove_reference_t<F>*>(f))(deadline, payload);
+    };
+    return poll_impl(now, budget, trampoline, &on_fire);
+  }
+  // Fires everything due at or before now (the manual clock).
+  template <class F>
+  size_t advance(Instant now, F&& on_fire) {
+    return poll(now, SIZE_MAX, on_fire);
+  }
+  // True when the last poll stopped at its budget with timers still due.
+  bool more_due() const noexcept { return more_due_; }
+
+  // A lower bound on the earliest armed deadline (kNever when none is armed): nothing fires
+  // before it. Exact enough to skip idle polls; may be early (cancelled entries, coarse slots).
+  Instant next_deadline_bound() const noexcept;
+
+  Instant now() const noexcept { return now_; }
+  size_t size() const noexcept { return live_; }
+  // Room for this many live timers without growing (arm then never allocates).
+  void reserve(size_t timers);
+  size_t memory_bytes() const noexcept;
+  // Drops dead entries everywhere and gives back the storage they held.
+  void shrink_to_fit();
+
+ private:
+  struct Entry {
+    Instant deadline;
+    uint64_t payload;
+    uint32_t timer;
+    uint32_t generation;
+    bool operator<(const Entry& o) const noexcept {
+      return deadline != o.deadline ? deadline < o.deadline : payload < o.payload;
+    }
+  };
+  struct Chunk;
+  class ChunkPool;
+  struct SlotList {
+    uint32_t head = 0;   // 0: empty; else chunk number (the head chunk may be partly filled)
+    uint32_t count = 0;  // entries, live or dead
+  };
+  using Bitmap = std::array<uint64_t, kSlots / 64>;
+  using FireFn = void (*)(void*, Instant, uint64_t);
+
+  static int64_t tick_of(Instant t) noexcept { return floor_div(t, kTickMs); }
+  bool live(const Entry& e) const noexcept { return generation_[e.timer] == e.generation; }
+
+  size_t poll_impl(Instant now, size_t budget, FireFn fire, void* context);
+  bool next_ready(Entry& out);
+  void retire(uint32_t timer) noexcept;
+  void place(const Entry& e);
+  void append(uint32_t list_index, const Entry& e);
+  bool collect_current();
+  bool step();
+  int64_t next_event_tick() const noexcept;
+  void cascade(uint32_t list_index);
+  void sweep(std::unique_ptr<ChunkPool> target);
+  void set_bit(uint32_t level, uint32_t slot) noexcept;
+  void clear_bit(uint32_t level, uint32_t slot) noexcept;
+  int next_set_bit(uint32_t level, uint32_t from) const noexcept;  // -1 when none
+
+  static constexpr uint32_t kOverflowList = kLevels * kSlots;
+
+  std::vector<uint32_t> generation_;  // per timer: odd while armed
+  std::vector<uint32_t> free_;        // timer numbers ready for reuse
+  std::unique_ptr<ChunkPool> pool_;
+  std::array<SlotList, kLevels * kSlots + 1> lists_{};  // + the overflow list
+  std::array<Bitmap, kLevels> occupied_{};
+  std::array<uint64_t, kLevels> occupied_words_{};  // bit w: occupied_[level][w] != 0
+  int64_t overflow_min_tick_ = INT64_MAX;
+  std::vector<Entry> ready_;  // the current second's due entries, sorted; drained from ready_pos_
+  size_t ready_pos_ = 0;
+  std::vector<Entry> late_;   // min-heap: armed during a drain, already due
+  int64_t current_tick_;
+  Instant now_;
+  size_t live_ = 0;
+  size_t dead_ = 0;  // cancelled entries still stored somewhere
+  bool more_due_ = false;
+};
+
+}  // namespace whistle

@@ -1,0 +1,97 @@
+#include "whistle/realtime_timer_service.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace whistle {
+
+struct RealtimeTimerService::Impl {
+  Callback on_fire;
+  std::chrono::milliseconds max_sleep{};
+  mutable std::mutex mutex;
+  TimerWheel wheel{system_now()};
+  Instant wake_at = TimerWheel::kNever;  // when the ticker is due to wake (under mutex)
+  boost::asio::io_context io;
+  boost::asio::steady_timer ticker{io};
+  std::vector<std::pair<Instant, uint64_t>> due;  // taken under the lock, delivered outside it
+  std::thread thread;
+
+  // Sleeps until the earliest deadline the wheel may hold, or max_sleep. Runs on the io thread.
+  void schedule() {
+    Instant now = system_now(), wake;
+    {
+      std::lock_guard lock(mutex);
+      wake = std::min(wheel.next_deadline_bound(), now + max_sleep.count());
+      wake_at = wake;
+    }
+    ticker.expires_after(std::chrono::milliseconds(std::max<Instant>(0, wake - now)));
+    ticker.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;  // cancelled: rescheduled or shutting down
+      tick();
+      schedule();
+    });
+  }
+
+  void tick() {
+    constexpr size_t kBatch = 4096;
+    bool more;
+    do {
+      due.clear();
+      {
+        std::lock_guard lock(mutex);
+        wheel.poll(system_now(), kBatch, [&](Instant deadline, uint64_t payload) { due.emplace_back(deadline, payload); });
+        more = wheel.more_due();
+      }
+      for (const auto& [deadline, payload] : due) on_fire(deadline, payload);
+    } while (more);
+  }
+};
+
+RealtimeTimerService::RealtimeTimerService(Callback on_fire, std::chrono::milliseconds max_sleep)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->on_fire = std::move(on_fire);
+  impl_->max_sleep = max_sleep;
+  impl_->schedule();
+  impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
+}
+
+RealtimeTimerService::~RealtimeTimerService() {
+  boost::asio::post(impl_->io, [impl = impl_.get()] { impl->io.stop(); });
+  impl_->thread.join();
+}
+
+TimerWheel::Handle RealtimeTimerService::arm(Instant deadline, uint64_t payload) {
+  std::lock_guard lock(impl_->mutex);
+  const TimerWheel::Handle handle = impl_->wheel.arm(deadline, payload);
+  if (deadline < impl_->wake_at) {
+    impl_->wake_at = deadline;
+    // Wake the io thread to sleep again until this earlier deadline.
+    boost::asio::post(impl_->io, [impl = impl_.get()] {
+      impl->ticker.cancel();
+      impl->schedule();
+    });
+  }
+  return handle;
+}
+
+bool RealtimeTimerService::cancel(TimerWheel::Handle handle) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->wheel.cancel(handle);
+}
+
+size_t RealtimeTimerService::size() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->wheel.size();
+}
+
+Instant RealtimeTimerService::system_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace whistle
