@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "whistle/time.hpp"
@@ -51,8 +52,17 @@ class TimerWheel {
   // Arms a timer; a deadline at or before now() fires at the next poll.
   Handle arm(Instant deadline, uint64_t payload);
   // False (and nothing changes) for a handle whose timer fired, was cancelled, or never was.
-  bool cancel(Handle handle) noexcept;
-  bool armed(Handle handle) const noexcept;
+  bool cancel(Handle handle) noexcept {
+    if (!armed(handle)) return false;
+    retire(static_cast<uint32_t>(handle));
+    if (++dead_ > 2 * live_ + kSweepSlack) sweep(false);
+    return true;
+  }
+  bool armed(Handle handle) const noexcept {
+    const auto timer = static_cast<uint32_t>(handle);
+    const auto generation = static_cast<uint32_t>(handle >> 32);
+    return (generation & 1u) != 0 && timer < generation_.size() && generation_[timer] == generation;
+  }
 
   // Fires up to `budget` due timers in (deadline, payload) order; returns how many fired.
   template <class F>
@@ -95,7 +105,8 @@ class TimerWheel {
   struct Chunk;
   class ChunkPool;
   struct SlotList {
-    uint32_t head = 0;   // 0: empty; else chunk number (the head chunk may be partly filled)
+    Chunk* head = nullptr;  // the newest chunk, holding `fill` entries; older chunks are full
+    uint32_t fill = 0;
     uint32_t count = 0;  // entries, live or dead
   };
   using Bitmap = std::array<uint64_t, kSlots / 64>;
@@ -103,17 +114,28 @@ class TimerWheel {
 
   static int64_t tick_of(Instant t) noexcept { return floor_div(t, kTickMs); }
   bool live(const Entry& e) const noexcept { return generation_[e.timer] == e.generation; }
+  void retire(uint32_t timer) noexcept {
+    ++generation_[timer];  // even: free; every entry and handle of the old generation is dead
+    free_.push_back(timer);
+    --live_;
+  }
+  // Dead entries tolerated before a sweep: sweeping is O(entries), so O(1) per cancel.
+  static constexpr size_t kSweepSlack = 1 << 16;
 
   size_t poll_impl(Instant now, size_t budget, FireFn fire, void* context);
   bool next_ready(Entry& out);
-  void retire(uint32_t timer) noexcept;
   void place(const Entry& e);
   void append(uint32_t list_index, const Entry& e);
+  std::pair<Chunk*, uint32_t> detach(uint32_t list_index) noexcept;
+  template <class F>
+  void drain_chain(ChunkPool& pool, Chunk* head, uint32_t fill, bool prefetch, F&& f);
+  void build_run(uint32_t list_index);
+  void clear_run() noexcept;
   bool collect_current();
   bool step();
   int64_t next_event_tick() const noexcept;
   void cascade(uint32_t list_index);
-  void sweep(std::unique_ptr<ChunkPool> target);
+  void sweep(bool into_fresh_pool);
   void set_bit(uint32_t level, uint32_t slot) noexcept;
   void clear_bit(uint32_t level, uint32_t slot) noexcept;
   int next_set_bit(uint32_t level, uint32_t from) const noexcept;  // -1 when none
@@ -127,6 +149,12 @@ class TimerWheel {
   std::array<Bitmap, kLevels> occupied_{};
   std::array<uint64_t, kLevels> occupied_words_{};  // bit w: occupied_[level][w] != 0
   int64_t overflow_min_tick_ = INT64_MAX;
+  // The current block's timers that came down from level 1, grouped by second: second s is
+  // run_[run_start_[s], run_start_[s + 1]); seconds before run_next_ are consumed.
+  std::vector<Entry> run_;
+  std::array<uint32_t, kSlots + 1> run_start_{};
+  std::array<uint32_t, kSlots> run_cursor_{};  // scratch for building the run
+  uint32_t run_next_ = 0;
   std::vector<Entry> ready_;  // the current second's due entries, sorted; drained from ready_pos_
   size_t ready_pos_ = 0;
   std::vector<Entry> late_;   // min-heap: armed during a drain, already due

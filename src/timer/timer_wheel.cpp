@@ -5,50 +5,47 @@
 
 namespace whistle {
 
-// A fixed-size run of entries; a slot is a singly linked chain of them, the head partly filled.
+// A fixed-size run of entries; a slot is a singly linked chain of them, newest first.
 struct TimerWheel::Chunk {
   static constexpr uint32_t kEntries = 40;  // 968 bytes: little slack in sparsely used slots
-  uint32_t next;
-  uint32_t count;
+  Chunk* next;
   Entry entries[kEntries];
 };
 
-// Chunks live in blocks that never move; chunk numbers start at 1 (0 ends a chain).
+// Chunks live in blocks that never move, handed out and taken back through a free list.
 class TimerWheel::ChunkPool {
  public:
-  Chunk& at(uint32_t number) const noexcept {
-    const uint32_t i = number - 1;
-    return blocks_[i / kBlockChunks][i % kBlockChunks];
-  }
-  uint32_t get() {
+  Chunk* get() {
     if (free_.empty()) grow();
-    const uint32_t n = free_.back();
+    Chunk* c = free_.back();
     free_.pop_back();
-    return n;
+    return c;
   }
-  void put(uint32_t number) { free_.push_back(number); }
+  void put(Chunk* c) { free_.push_back(c); }
   void reserve_chunks(size_t chunks) {
     while (free_.size() < chunks) grow();
   }
   size_t memory_bytes() const noexcept {
-    return blocks_.size() * kBlockChunks * sizeof(Chunk) + free_.capacity() * sizeof(uint32_t);
+    return blocks_.size() * kBlockChunks * sizeof(Chunk) + free_.capacity() * sizeof(Chunk*);
   }
+
  private:
   static constexpr uint32_t kBlockChunks = 256;
   void grow() {
     blocks_.push_back(std::make_unique<Chunk[]>(kBlockChunks));
-    const auto base = static_cast<uint32_t>((blocks_.size() - 1) * kBlockChunks);
-    for (uint32_t i = kBlockChunks; i > 0; --i) free_.push_back(base + i);
+    Chunk* block = blocks_.back().get();
+    for (uint32_t i = kBlockChunks; i > 0; --i) free_.push_back(block + i - 1);
   }
   std::vector<std::unique_ptr<Chunk[]>> blocks_;
-  std::vector<uint32_t> free_;
+  std::vector<Chunk*> free_;
 };
 
 namespace {
 constexpr int64_t kSlotMask = TimerWheel::kSlots - 1;
 constexpr uint32_t kBits = TimerWheel::kSlotBits;
-// Dead entries tolerated before a sweep: sweeping is O(entries), so amortized O(1) per cancel.
-constexpr size_t kSweepSlack = 1 << 16;
+// A block's level-1 slot comes down as a run once it holds this many entries: building a run
+// costs a pass over 4,096 seconds, worth it for a crowded block only.
+constexpr uint32_t kRunMinEntries = 2048;
 }  // namespace
 
 TimerWheel::TimerWheel(Instant start)
@@ -78,26 +75,6 @@ TimerWheel::Handle TimerWheel::arm(Instant deadline, uint64_t payload) {
   return (Handle{generation} << 32) | timer;
 }
 
-bool TimerWheel::armed(Handle handle) const noexcept {
-  const auto timer = static_cast<uint32_t>(handle);
-  const auto generation = static_cast<uint32_t>(handle >> 32);
-  return (generation & 1u) != 0 && timer < generation_.size() && generation_[timer] == generation;
-}
-
-bool TimerWheel::cancel(Handle handle) noexcept {
-  if (!armed(handle)) return false;
-  retire(static_cast<uint32_t>(handle));
-  ++dead_;
-  if (dead_ > 2 * live_ + kSweepSlack) sweep(nullptr);
-  return true;
-}
-
-void TimerWheel::retire(uint32_t timer) noexcept {
-  ++generation_[timer];  // even: free; every entry and handle of the old generation is dead
-  free_.push_back(timer);
-  --live_;
-}
-
 void TimerWheel::set_bit(uint32_t level, uint32_t slot) noexcept {
   occupied_[level][slot / 64] |= uint64_t{1} << (slot % 64);
   occupied_words_[level] |= uint64_t{1} << (slot / 64);
@@ -122,16 +99,44 @@ int TimerWheel::next_set_bit(uint32_t level, uint32_t from) const noexcept {
 
 void TimerWheel::append(uint32_t list_index, const Entry& e) {
   SlotList& list = lists_[list_index];
-  if (list.head == 0 || pool_->at(list.head).count == Chunk::kEntries) {
-    const uint32_t c = pool_->get();
-    Chunk& chunk = pool_->at(c);
-    chunk.next = list.head;
-    chunk.count = 0;
+  if (list.fill == Chunk::kEntries || list.head == nullptr) {
+    Chunk* c = pool_->get();
+    c->next = list.head;
     list.head = c;
+    list.fill = 0;
   }
-  Chunk& chunk = pool_->at(list.head);
-  chunk.entries[chunk.count++] = e;
+  list.head->entries[list.fill++] = e;
   if (list.count++ == 0 && list_index != kOverflowList) set_bit(list_index >> kBits, list_index & kSlotMask);
+}
+
+// Empties a list, returning its chain (head, fill) for drain_chain.
+std::pair<TimerWheel::Chunk*, uint32_t> TimerWheel::detach(uint32_t list_index) noexcept {
+  SlotList& list = lists_[list_index];
+  const std::pair<Chunk*, uint32_t> chain{list.head, list.fill};
+  list = {};
+  if (list_index == kOverflowList) {
+    overflow_min_tick_ = INT64_MAX;
+  } else {
+    clear_bit(list_index >> kBits, list_index & kSlotMask);
+  }
+  return chain;
+}
+
+// Calls f(entry) on every entry of a detached chain and gives each chunk back to `pool` once
+// read, so f may append to any list, the one the chain came from included. With `prefetch`,
+// the generations f will check are requested a chunk at a time.
+template <class F>
+void TimerWheel::drain_chain(ChunkPool& pool, Chunk* head, uint32_t fill, bool prefetch, F&& f) {
+  uint32_t n = fill;
+  for (Chunk* c = head; c != nullptr; n = Chunk::kEntries) {
+    if (prefetch) {
+      for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&generation_[c->entries[i].timer]);
+    }
+    for (uint32_t i = 0; i < n; ++i) f(c->entries[i]);
+    Chunk* next = c->next;
+    pool.put(c);
+    c = next;
+  }
 }
 
 // The list a deadline belongs to, seen from the current tick.
@@ -151,60 +156,76 @@ void TimerWheel::place(const Entry& e) {
   append(list, e);
 }
 
+// Moves a list's entries to where they belong now. Dead entries move too: checking them would
+// cost a random read each, copying costs little; collection drops them.
 void TimerWheel::cascade(uint32_t list_index) {
-  SlotList& list = lists_[list_index];
-  if (list.count == 0) return;
-  uint32_t c = list.head;
-  list = {};
-  if (list_index == kOverflowList) {
-    overflow_min_tick_ = INT64_MAX;
-  } else {
-    clear_bit(list_index >> kBits, list_index & kSlotMask);
-  }
-  while (c != 0) {
-    Chunk& chunk = pool_->at(c);
-    for (uint32_t i = 0; i < chunk.count; ++i) __builtin_prefetch(&generation_[chunk.entries[i].timer]);
-    for (uint32_t i = 0; i < chunk.count; ++i) {
-      const Entry& e = chunk.entries[i];
-      if (!live(e)) {
-        --dead_;
-        continue;
-      }
-      place(e);
-    }
-    const uint32_t next = chunk.next;
-    pool_->put(c);
-    c = next;
-  }
+  if (lists_[list_index].count == 0) return;
+  const auto [head, fill] = detach(list_index);
+  drain_chain(*pool_, head, fill, /*prefetch=*/false, [&](const Entry& e) { place(e); });
 }
 
-// Moves the current second's due entries into ready_, merged into its sorted order; later
-// ones stay. True when it moved any.
-bool TimerWheel::collect_current() {
-  const auto list_index = static_cast<uint32_t>(current_tick_ & kSlotMask);
-  SlotList& list = lists_[list_index];
-  if (list.count == 0) return false;
-  const size_t before = ready_.size();
-  uint32_t c = list.head;
-  list = {};
-  clear_bit(0, list_index);
-  while (c != 0) {
-    Chunk& chunk = pool_->at(c);
-    for (uint32_t i = 0; i < chunk.count; ++i) __builtin_prefetch(&generation_[chunk.entries[i].timer]);
-    for (uint32_t i = 0; i < chunk.count; ++i) {
-      const Entry& e = chunk.entries[i];
-      if (!live(e)) {
-        --dead_;
-      } else if (e.deadline <= now_) {
-        ready_.push_back(e);
-      } else {
-        append(list_index, e);
-      }
-    }
-    const uint32_t next = chunk.next;
-    pool_->put(c);
-    c = next;
+// Entering a crowded block: its level-1 slot becomes the run, one contiguous array grouped by
+// second (a counting sort), so collecting a second reads one short warm range instead of a
+// cold chunk per second.
+void TimerWheel::build_run(uint32_t list_index) {
+  std::array<uint32_t, kSlots>& cursor = run_cursor_;
+  cursor.fill(0);
+  uint32_t n = lists_[list_index].fill;
+  for (const Chunk* c = lists_[list_index].head; c != nullptr; c = c->next, n = Chunk::kEntries) {
+    for (uint32_t i = 0; i < n; ++i) ++cursor[static_cast<size_t>(tick_of(c->entries[i].deadline) & kSlotMask)];
   }
+  uint32_t total = 0;
+  for (uint32_t slot = 0; slot < kSlots; ++slot) {
+    run_start_[slot] = total;
+    total += cursor[slot];
+    if (cursor[slot] != 0) set_bit(0, slot);
+    cursor[slot] = run_start_[slot];
+  }
+  run_start_[kSlots] = total;
+  run_next_ = 0;
+  run_.resize(total);
+  const auto [head, fill] = detach(list_index);
+  drain_chain(*pool_, head, fill, /*prefetch=*/false,
+              [&](const Entry& e) { run_[cursor[static_cast<size_t>(tick_of(e.deadline) & kSlotMask)]++] = e; });
+}
+
+void TimerWheel::clear_run() noexcept {
+  if (!run_.empty()) {
+    run_.clear();
+    run_start_.fill(0);
+  }
+  run_next_ = 0;
+}
+
+// Moves the current second's due entries (from its level-0 list and its run range) into
+// ready_, merged into its sorted order; entries due later in the second wait in the list.
+// True when it moved any.
+bool TimerWheel::collect_current() {
+  const auto slot = static_cast<uint32_t>(current_tick_ & kSlotMask);
+  const bool has_run = run_next_ <= slot && run_start_[slot] != run_start_[slot + 1];
+  if (lists_[slot].count == 0 && !has_run) return false;
+  const size_t before = ready_.size();
+  auto take = [&](const Entry& e) {
+    if (!live(e)) {
+      --dead_;
+    } else if (e.deadline <= now_) {
+      ready_.push_back(e);
+    } else {
+      append(slot, e);
+    }
+  };
+  if (lists_[slot].count != 0) {
+    const auto [head, fill] = detach(slot);
+    drain_chain(*pool_, head, fill, /*prefetch=*/true, take);
+  }
+  if (run_next_ <= slot) {
+    const Entry* first = run_.data() + run_start_[slot];
+    const Entry* last = run_.data() + run_start_[slot + 1];
+    for (const Entry* e = first; e != last; ++e) __builtin_prefetch(&generation_[e->timer]);
+    run_next_ = slot + 1;
+    for (const Entry* e = first; e != last; ++e) take(*e);
+  }
+  if (lists_[slot].count == 0) clear_bit(0, slot);
   if (ready_.size() == before) return false;
   const auto pending = ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_);
   const auto added = ready_.begin() + static_cast<std::ptrdiff_t>(before);
@@ -234,11 +255,13 @@ bool TimerWheel::step() {
   if (current_tick_ >= target) return false;
   const int64_t next = next_event_tick();
   if (next > target) {
-    current_tick_ = target;  // nothing stored in between, nothing to cascade on the way
+    // Nothing stored in between, nothing to cascade on the way.
+    if ((target >> kBits) != (current_tick_ >> kBits)) clear_run();
+    current_tick_ = target;
     return true;
   }
   current_tick_ = next;
-  if ((next & kSlotMask) == 0) {
+  if ((next & kSlotMask) == 0) {  // entering a block (a level-0 event lies inside the current one)
     if (((next >> kBits) & kSlotMask) == 0) {
       if (((next >> (2 * kBits)) & kSlotMask) == 0 && lists_[kOverflowList].count != 0 &&
           (overflow_min_tick_ >> (3 * kBits)) == (next >> (3 * kBits))) {
@@ -246,7 +269,13 @@ bool TimerWheel::step() {
       }
       cascade(2 * kSlots + static_cast<uint32_t>((next >> (2 * kBits)) & kSlotMask));
     }
-    cascade(kSlots + static_cast<uint32_t>((next >> kBits) & kSlotMask));
+    const uint32_t level1 = kSlots + static_cast<uint32_t>((next >> kBits) & kSlotMask);
+    if (lists_[level1].count >= kRunMinEntries) {
+      build_run(level1);
+    } else {
+      clear_run();
+      cascade(level1);
+    }
   }
   return true;
 }
@@ -316,11 +345,14 @@ Instant TimerWheel::next_deadline_bound() const noexcept {
   if (ready_pos_ < ready_.size()) bound = ready_[ready_pos_].deadline;
   if (!late_.empty()) bound = std::min(bound, late_.front().deadline);
   if (bound != kNever) return bound;
-  const SlotList& current = lists_[current_tick_ & kSlotMask];
-  if (current.count != 0) {  // later in this second: the earliest entry stored there
-    for (uint32_t c = current.head; c != 0; c = pool_->at(c).next) {
-      const Chunk& chunk = pool_->at(c);
-      for (uint32_t i = 0; i < chunk.count; ++i) bound = std::min(bound, chunk.entries[i].deadline);
+  const auto slot = static_cast<uint32_t>(current_tick_ & kSlotMask);
+  if (occupied_[0][slot / 64] & (uint64_t{1} << (slot % 64))) {  // later in this second
+    uint32_t n = lists_[slot].fill;
+    for (const Chunk* c = lists_[slot].head; c != nullptr; c = c->next, n = Chunk::kEntries) {
+      for (uint32_t i = 0; i < n; ++i) bound = std::min(bound, c->entries[i].deadline);
+    }
+    if (run_next_ <= slot) {
+      for (uint32_t i = run_start_[slot]; i < run_start_[slot + 1]; ++i) bound = std::min(bound, run_[i].deadline);
     }
     return bound;
   }
@@ -328,31 +360,39 @@ Instant TimerWheel::next_deadline_bound() const noexcept {
   return tick == INT64_MAX ? kNever : tick * kTickMs;
 }
 
-// Drops every dead entry: rebuilds each list from its live entries, into `target` when given
-// (a fresh pool holds exactly what is live), else into the same pool.
-void TimerWheel::sweep(std::unique_ptr<ChunkPool> target) {
+// Drops every dead entry: rebuilds each list from its live entries, in the same pool or in a
+// fresh one (which then holds only what is live; the old one is freed).
+void TimerWheel::sweep(bool into_fresh_pool) {
   std::unique_ptr<ChunkPool> source;
-  if (target) {
+  if (into_fresh_pool) {
     source = std::move(pool_);
-    pool_ = std::move(target);
+    pool_ = std::make_unique<ChunkPool>();
   }
   ChunkPool& from = source ? *source : *pool_;
   for (uint32_t i = 0; i <= kOverflowList; ++i) {
     if (lists_[i].count == 0) continue;
-    uint32_t c = lists_[i].head;
-    lists_[i] = {};
-    if (i != kOverflowList) clear_bit(i >> kBits, i & kSlotMask);
-    while (c != 0) {
-      Chunk& chunk = from.at(c);
-      for (uint32_t k = 0; k < chunk.count; ++k) __builtin_prefetch(&generation_[chunk.entries[k].timer]);
-      for (uint32_t k = 0; k < chunk.count; ++k) {
-        if (live(chunk.entries[k])) append(i, chunk.entries[k]);
-      }
-      const uint32_t next = chunk.next;
-      from.put(c);
-      c = next;
-    }
+    const int64_t overflow_min = overflow_min_tick_;
+    const auto [head, fill] = detach(i);
+    drain_chain(from, head, fill, /*prefetch=*/true, [&](const Entry& e) {
+      if (live(e)) append(i, e);
+    });
+    if (i == kOverflowList) overflow_min_tick_ = overflow_min;  // still a bound
   }
+  // The run keeps its unconsumed seconds' live entries; consumed ranges become empty.
+  uint32_t kept = 0;
+  for (uint32_t slot = 0; slot < kSlots; ++slot) {
+    const uint32_t first = run_start_[slot], last = run_start_[slot + 1];
+    run_start_[slot] = kept;
+    if (slot < run_next_) continue;
+    for (uint32_t i = first; i < last; ++i) {
+      if (live(run_[i])) run_[kept++] = run_[i];
+    }
+    if (kept != run_start_[slot]) set_bit(0, slot);  // detaching the slot's list cleared it
+    if (kept == run_start_[slot] && lists_[slot].count == 0) clear_bit(0, slot);
+  }
+  run_start_[kSlots] = kept;
+  run_.resize(kept);
+  if (into_fresh_pool) run_.shrink_to_fit();
   ready_.erase(std::remove_if(ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_), ready_.end(),
                               [&](const Entry& e) { return !live(e); }),
                ready_.end());
@@ -369,11 +409,11 @@ void TimerWheel::reserve(size_t timers) {
 
 size_t TimerWheel::memory_bytes() const noexcept {
   return sizeof(*this) + generation_.capacity() * sizeof(uint32_t) + free_.capacity() * sizeof(uint32_t) +
-         pool_->memory_bytes() + (ready_.capacity() + late_.capacity()) * sizeof(Entry);
+         pool_->memory_bytes() + (ready_.capacity() + late_.capacity() + run_.capacity()) * sizeof(Entry);
 }
 
 void TimerWheel::shrink_to_fit() {
-  sweep(std::make_unique<ChunkPool>());
+  sweep(/*into_fresh_pool=*/true);
   ready_.shrink_to_fit();
   late_.shrink_to_fit();
 }
