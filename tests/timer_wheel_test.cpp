@@ -18,22 +18,19 @@ namespace {
 
 using Fired = std::pair<Instant, uint64_t>;
 
-// The reference: every live timer in a set ordered by (deadline, payload).
+// The reference: every live timer in a set ordered by (deadline, payload). Equal deadlines may
+// fire in any order, so the reference checks each timer the wheel fires instead of choosing:
+// it must be live, due, and have the earliest deadline of all live timers.
 struct ReferenceTimers {
   std::set<std::pair<Instant, uint64_t>> live;
   Instant now = 0;
-  // Fires up to budget due timers; `on_fire` may arm more.
-  template <class F>
-  size_t poll(Instant t, size_t budget, F&& on_fire) {
-    now = std::max(now, t);
-    size_t fired = 0;
-    while (fired < budget && !live.empty() && live.begin()->first <= now) {
-      const auto top = *live.begin();
-      live.erase(live.begin());
-      ++fired;
-      on_fire(top.first, top.second);
-    }
-    return fired;
+  bool has_due() const { return !live.empty() && live.begin()->first <= now; }
+  ::testing::AssertionResult fire(Instant d, uint64_t p) {
+    if (live.empty() || live.count({d, p}) == 0) return ::testing::AssertionFailure() << "fired a timer not armed";
+    if (d > now) return ::testing::AssertionFailure() << "fired early";
+    if (live.begin()->first != d) return ::testing::AssertionFailure() << "fired out of deadline order";
+    live.erase({d, p});
+    return ::testing::AssertionSuccess();
   }
 };
 
@@ -59,7 +56,7 @@ void run_random_sequence(uint64_t seed, size_t operations, bool crowded = false)
   ref.now = start;
   std::vector<std::pair<TimerWheel::Handle, std::pair<Instant, uint64_t>>> handles;  // live or stale
   uint64_t next_payload = 1;
-  std::vector<Fired> got, want;
+  std::vector<Fired> got;
   for (size_t op = 0; op < operations; ++op) {
     // Crowded runs arm more and advance less, so thousands of timers share each block.
     const uint64_t arm_below = crowded ? 800 : 450, cancel_below = crowded ? 950 : 700;
@@ -98,22 +95,23 @@ void run_random_sequence(uint64_t seed, size_t operations, bool crowded = false)
       }
       const size_t budget = rng.below(4) == 0 ? 1 + rng.below(5) : SIZE_MAX;
       got.clear();
-      want.clear();
       // Some fired timers re-arm a follow-up that may be due at once.
-      auto follow = [&](Instant d, uint64_t p, auto& target, auto arm) {
-        target.emplace_back(d, p);
-        if (p % 7 == 0) arm(d + static_cast<Instant>(p % 3) * 500 - 600, p * 1'000'003);
-      };
+      auto follow_up = [](Instant d, uint64_t p) { return std::pair<Instant, uint64_t>{d + static_cast<Instant>(p % 3) * 500 - 600, p * 1'000'003}; };
       const size_t n = wheel.poll(now, budget, [&](Instant d, uint64_t p) {
-        ASSERT_LE(d, wheel.now()) << "fired early";
-        follow(d, p, got, [&](Instant dd, uint64_t pp) { handles.push_back({wheel.arm(dd, pp), {dd, pp}}); });
+        got.emplace_back(d, p);
+        if (p % 7 == 0) {
+          const auto f = follow_up(d, p);
+          handles.push_back({wheel.arm(f.first, f.second), f});
+        }
       });
-      const size_t m = ref.poll(now, budget, [&](Instant d, uint64_t p) {
-        follow(d, p, want, [&](Instant dd, uint64_t pp) { ref.live.insert({dd, pp}); });
-      });
-      ASSERT_EQ(n, m) << "op " << op;
-      ASSERT_EQ(got, want) << "op " << op;
-      ASSERT_EQ(wheel.more_due(), !ref.live.empty() && ref.live.begin()->first <= ref.now && n == budget);
+      ref.now = std::max(ref.now, now);
+      for (const auto& [d, p] : got) {
+        ASSERT_TRUE(ref.fire(d, p)) << "op " << op << " timer (" << d << ", " << p << ")";
+        if (p % 7 == 0) ref.live.insert(follow_up(d, p));
+      }
+      ASSERT_EQ(n, got.size());
+      ASSERT_TRUE(n == budget || !ref.has_due()) << "op " << op << ": stopped with timers due";
+      ASSERT_EQ(wheel.more_due(), n == budget && ref.has_due()) << "op " << op;
     }
     ASSERT_EQ(wheel.size(), ref.live.size()) << "op " << op;
     // The bound never lies: nothing armed is due before it.
@@ -126,10 +124,10 @@ void run_random_sequence(uint64_t seed, size_t operations, bool crowded = false)
   }
   // Drain everything: the whole remaining order must agree.
   got.clear();
-  want.clear();
   wheel.advance(INT64_MAX / 2, [&](Instant d, uint64_t p) { got.emplace_back(d, p); });
-  ref.poll(INT64_MAX / 2, SIZE_MAX, [&](Instant d, uint64_t p) { want.emplace_back(d, p); });
-  ASSERT_EQ(got, want);
+  ref.now = INT64_MAX / 2;
+  for (const auto& [d, p] : got) ASSERT_TRUE(ref.fire(d, p)) << "final drain (" << d << ", " << p << ")";
+  EXPECT_TRUE(ref.live.empty());
   EXPECT_EQ(wheel.size(), 0u);
 }
 
@@ -143,27 +141,44 @@ TEST(TimerWheel, CrowdedBlocksMatchTheSortedReference) {
   for (uint64_t seed = 100; seed < 104; ++seed) run_random_sequence(seed, 300'000, /*crowded=*/true);
 }
 
-TEST(TimerWheel, EqualDeadlinesFireInPayloadOrderUnderABudget) {
+TEST(TimerWheel, AMillionEqualDeadlinesFireOnceEachUnderABudget) {
   const Instant midnight = 1'760'000'000'000 / 86'400'000 * 86'400'000 + 86'400'000;
   TimerWheel wheel(midnight - 3'600'000);
   sample::Random rng(5);
-  std::vector<uint64_t> payloads(300'000);
+  std::vector<uint64_t> payloads(1'000'000);
   for (auto& p : payloads) p = rng.next();
   for (uint64_t p : payloads) wheel.arm(midnight, p);
-  std::sort(payloads.begin(), payloads.end());
+  wheel.arm(midnight - 1, 0);  // one earlier timer in the same second fires first
   std::vector<uint64_t> fired;
-  EXPECT_EQ(wheel.poll(midnight - 1, 10'000, [&](Instant, uint64_t p) { fired.push_back(p); }), 0u);  // never early
+  EXPECT_EQ(wheel.poll(midnight - 2, 10'000, [&](Instant, uint64_t p) { fired.push_back(p); }), 0u);  // never early
   size_t calls = 0;
   do {
     const size_t n = wheel.poll(midnight, 10'000, [&](Instant d, uint64_t p) {
-      EXPECT_EQ(d, midnight);
+      EXPECT_EQ(d, fired.empty() ? midnight - 1 : midnight);
       fired.push_back(p);
     });
     EXPECT_LE(n, 10'000u);
     ++calls;
   } while (wheel.more_due());
-  EXPECT_EQ(calls, 30u);
+  EXPECT_EQ(calls, 101u);
+  ASSERT_EQ(fired.size(), payloads.size() + 1);
+  EXPECT_EQ(fired.front(), 0u);
+  fired.erase(fired.begin());
+  std::sort(fired.begin(), fired.end());
+  std::sort(payloads.begin(), payloads.end());
   EXPECT_EQ(fired, payloads);
+}
+
+TEST(TimerWheel, SameCallsGiveTheSameOrder) {
+  auto run = [] {
+    TimerWheel wheel(0);
+    sample::Random rng(9);
+    std::vector<uint64_t> fired;
+    for (uint64_t i = 0; i < 200'000; ++i) wheel.arm(static_cast<Instant>(rng.below(20) * 60'000), i);
+    wheel.advance(3'600'000, [&](Instant, uint64_t p) { fired.push_back(p); });
+    return fired;
+  };
+  EXPECT_EQ(run(), run());
 }
 
 TEST(TimerWheel, HandlesAreGenerationChecked) {

@@ -14,10 +14,12 @@
 // sweep once dead entries outnumber live ones). Handles carry the generation, so a handle
 // kept after its timer fired or was cancelled is refused and never touches a newer timer.
 //
-// poll(now, budget, f) fires every timer with deadline <= now in (deadline, payload) order, at
-// most `budget` per call: deadlines cluster (00:00, 17:30) and one second may hold a million
-// timers, so a caller bounds the work of one call and calls again while more_due(). A timer
-// armed from inside f with a deadline <= now fires in the same drain, in order.
+// poll(now, budget, f) fires every timer with deadline <= now in deadline order, at most
+// `budget` per call: deadlines cluster (00:00, 17:30) and one second may hold a million
+// timers, so a caller bounds the work of one call and calls again while more_due(). Equal
+// deadlines fire in an order fixed by the sequence of operations (the same calls give the same
+// order), not by payload: ordering a second's batch is a linear counting sort by millisecond.
+// A timer armed from inside f with a deadline <= now fires in the same drain, in order.
 //
 // Thread model: not thread-safe; one owner (the engine keeps one wheel per shard under the
 // shard's lock; RealtimeTimerService drives one from a Boost.Asio thread).
@@ -64,7 +66,7 @@ class TimerWheel {
     return (generation & 1u) != 0 && timer < generation_.size() && generation_[timer] == generation;
   }
 
-  // Fires up to `budget` due timers in (deadline, payload) order; returns how many fired.
+  // Fires up to `budget` due timers in deadline order; returns how many fired.
   template <class F>
   size_t poll(Instant now, size_t budget, F&& on_fire) {
     auto trampoline = [](void* f, Instant deadline, uint64_t payload) {
@@ -89,6 +91,9 @@ class TimerWheel {
   // Room for this many live timers without growing (arm then never allocates).
   void reserve(size_t timers);
   size_t memory_bytes() const noexcept;
+  // Drops every cancelled entry now (cancel() leaves them for later), keeping the storage for
+  // reuse: for a quiet moment. O(entries).
+  void compact() { sweep(false); }
   // Drops dead entries everywhere and gives back the storage they held.
   void shrink_to_fit();
 
@@ -132,6 +137,7 @@ class TimerWheel {
   void build_run(uint32_t list_index);
   void clear_run() noexcept;
   bool collect_current();
+  void order_batch(size_t before);
   bool step();
   int64_t next_event_tick() const noexcept;
   void cascade(uint32_t list_index);
@@ -158,6 +164,7 @@ class TimerWheel {
   std::vector<Entry> ready_;  // the current second's due entries, sorted; drained from ready_pos_
   size_t ready_pos_ = 0;
   std::vector<Entry> late_;   // min-heap: armed during a drain, already due
+  std::vector<Entry> scratch_;
   int64_t current_tick_;
   Instant now_;
   size_t live_ = 0;
