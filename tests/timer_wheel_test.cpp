@@ -203,7 +203,9 @@ TEST(TimerWheel, HandlesAreGenerationChecked) {
   fired.clear();
   wheel.advance(20'000, [&](Instant, uint64_t p) {
     fired.push_back(p);
-    if (p == 3) EXPECT_TRUE(wheel.cancel(d));
+    if (p == 3) {
+      EXPECT_TRUE(wheel.cancel(d));
+    }
   });
   EXPECT_EQ(fired, std::vector<uint64_t>{3});
   EXPECT_FALSE(wheel.armed(c));

@@ -1,0 +1,117 @@
+// Scoring (考评, SPEC §4): per unit and period, counts derived from the events — received,
+// accepted on time, resolved (on time), evaluated (satisfied), returned, redo and reopened,
+// summoned (reported in on time), escalations suffered, resolve times — and the rates and
+// composite score computed from them. The same numbers per territory node (every unit serving
+// a node of its subtree) and per platform (every unit of that platform).
+//
+// "On time" means before the stage's breach: an acceptance is on time when the accept stage
+// had not breached, a resolution when the resolve stage had not, a report-in when the unit's
+// report stage had not run out. So the live counters equal a recount from the event stream
+// (Scoreboard::recount) exactly.
+//
+// Periods are local days (in the engine's scoring UTC offset): [first_day, end_day).
+// Thread model: a Scoreboard is not thread-safe; the engine guards its own.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "whistle/events.hpp"
+#include "whistle/model.hpp"
+
+namespace whistle {
+
+struct Period {
+  int64_t first_day = INT64_MIN;  // days since 1970-01-01, local
+  int64_t end_day = INT64_MAX;    // exclusive
+  static Period all() { return {}; }
+};
+
+struct ScoreCounts {
+  uint64_t received = 0;            // became primary (dispatched or assigned)
+  uint64_t accepted = 0;
+  uint64_t accepted_on_time = 0;
+  uint64_t resolved = 0;
+  uint64_t resolved_on_time = 0;
+  uint64_t evaluated = 0;
+  uint64_t satisfied = 0;           // score >= 4
+  uint64_t returned = 0;
+  uint64_t redone = 0;              // verify failed (redo) or reopened on evaluation
+  uint64_t summoned = 0;
+  uint64_t reported_on_time = 0;
+  uint64_t escalations = 0;         // escalations of cases while the unit was primary
+  int64_t median_resolve_ms = -1;   // median of (resolved - became primary); -1 when none
+  friend bool operator==(const ScoreCounts&, const ScoreCounts&) = default;
+  ScoreCounts& operator+=(const ScoreCounts& o);
+};
+
+// Weights of the composite; a rate whose denominator is zero drops out of the average.
+struct ScoreWeights {
+  double response = 20;      // accepted on time / received (响应率)
+  double on_time = 25;       // resolved on time / resolved (按期办结率)
+  double satisfaction = 25;  // satisfied / evaluated (满意率)
+  double no_return = 10;     // 1 - returned / received (回退率)
+  double no_redo = 10;       // 1 - redone / resolved (重办率)
+  double report_in = 10;     // reported in on time / summoned (报到率)
+};
+
+struct Score {
+  ScoreCounts counts;
+  double response_rate = -1, on_time_rate = -1, satisfaction_rate = -1, return_rate = -1, redo_rate = -1,
+         report_rate = -1;  // -1: no denominator
+  double composite = -1;    // 0-100 weighted mean of the defined rates; -1 when none is
+};
+Score make_score(const ScoreCounts& counts, const ScoreWeights& weights);
+
+// What one event contributes, with the facts the event alone does not carry (whether a stage
+// had breached, the primary at that moment, the resolve time). The engine builds these as it
+// goes; recount() rebuilds them from the events.
+struct ScoreFact {
+  enum Kind : uint8_t { received, accepted, resolved, evaluated, returned, redone, summoned, reported, escalated };
+  Kind kind;
+  bool on_time = false;
+  uint8_t score = 0;
+  UnitId unit = kNoUnit;
+  Instant at = 0;
+  int64_t resolve_ms = 0;
+};
+
+class Scoreboard {
+ public:
+  Scoreboard() = default;
+  Scoreboard(const Model& model, int32_t utc_offset_minutes);
+
+  void apply(const ScoreFact& fact);
+
+  ScoreCounts unit_counts(UnitId unit, Period period) const;
+  // Every unit serving `node` or a node below it.
+  ScoreCounts node_counts(NodeId node, Period period) const;
+  ScoreCounts platform_counts(Platform platform, Period period) const;
+
+  int32_t utc_offset_minutes() const noexcept { return offset_minutes_; }
+  int64_t day_of(Instant at) const noexcept;
+
+  // The scoreboard a stream of events implies, computed apart from the engine.
+  static Scoreboard recount(const Model& model, int32_t utc_offset_minutes, std::span<const Event> events);
+
+ private:
+  struct Day {
+    ScoreCounts counts;
+    std::vector<int64_t> resolve_ms;
+  };
+  struct UnitDays {
+    int64_t first_day = 0;
+    std::vector<Day> days;
+  };
+  template <class Pick>
+  ScoreCounts sum(Pick&& pick, Period period) const;
+
+  int32_t offset_minutes_ = 0;
+  std::vector<UnitDays> units_;
+  std::vector<NodeId> unit_node_;
+  std::vector<Platform> unit_platform_;
+  const Territory* territory_ = nullptr;
+};
+
+}  // namespace whistle

@@ -1,0 +1,185 @@
+// The clock: advance() fires every timer due up to `now` in deadline order across all shards.
+//
+// Timers live in per-shard wheels (arming never leaves the shard's lock). advance() works in
+// windows shorter than a minute: every shard hands over its timers due in the window, the
+// batch is sorted by (deadline, rank, case id, …) — warnings, then breaches, then escalations,
+// each in case-id order — and fired one by one under each case's shard lock. A window may be
+// this short because no timer arms another within a minute of itself (the smallest duration
+// is 1m; warnings precede deadlines by a whole unit), so nothing armed while firing a window
+// falls inside it; the one exception, the escalation that follows a breach at the same
+// instant, is merged into the running batch.
+#include <algorithm>
+
+#include "engine/engine_impl.hpp"
+
+namespace whistle {
+
+using engine::Case;
+using engine::ClockPhase;
+using engine::DueTimer;
+using engine::kNone;
+using engine::Shard;
+using engine::StageClock;
+
+namespace {
+constexpr Instant kWindowMs = 60'000;
+constexpr uint8_t stage_of(Stage s) { return static_cast<uint8_t>(s); }
+}  // namespace
+
+// Rebuilds the lower bound on every shard's earliest timer. Arms racing with this lower it
+// themselves after the reset (they hold their shard's lock; the scan takes it).
+void Engine::Impl::refresh_next_due() {
+  next_due.store(TimerWheel::kNever, std::memory_order_release);
+  for (auto& shard : shards) {
+    std::lock_guard lock(shard->lock);
+    note_deadline(shard->wheel.next_deadline_bound());
+  }
+}
+
+void Engine::Impl::collect_due(uint32_t shard_index, Instant window_end, std::vector<DueTimer>& out) {
+  Shard& s = *shards[shard_index];
+  std::lock_guard lock(s.lock);
+  s.wheel.advance(window_end, [&](Instant at, uint64_t payload) {
+    DueTimer d{at, DueTimer::warning, kNoStage, 0, kNoUnit, shard_index, payload};
+    if (engine::payload_kind(payload) == engine::kPayloadSummons) {
+      const engine::Summons& m = s.summons[engine::payload_index(payload)];
+      d.rank = DueTimer::report;
+      d.stage = stage_of(Stage::report);
+      d.unit = m.unit;
+      d.case_id = s.cases.at(m.slot).id;
+    } else {
+      const Case& c = s.cases.at(engine::payload_index(payload));
+      const StageClock& clock = c.clocks[engine::payload_kind(payload)];
+      d.case_id = c.id;
+      d.stage = stage_of(clock.stage);
+      switch (clock.phase) {
+        case ClockPhase::warn: d.rank = DueTimer::warning; break;
+        case ClockPhase::breach: d.rank = DueTimer::breach; break;
+        case ClockPhase::escalate: d.rank = DueTimer::escalation; break;
+        default: d.rank = DueTimer::revisit; break;
+      }
+    }
+    out.push_back(d);
+  });
+}
+
+Status Engine::Impl::advance_to(Instant now) {
+  std::lock_guard advancing(advance_mutex);
+  if (options.clock == EngineOptions::Clock::realtime) now = std::max(now, advanced_to.load(std::memory_order_acquire));
+  if (now < advanced_to.load(std::memory_order_acquire)) {
+    return Status::invalid("advance to " + format_iso8601(now, 0) + " is before the clock (" +
+                           format_iso8601(advanced_to.load(), 0) + ")");
+  }
+  advanced_to.store(now, std::memory_order_release);
+  std::vector<DueTimer> follow_ups;  // escalations due at the instant of their breach
+  for (;;) {
+    const Instant bound = next_due.load(std::memory_order_acquire);
+    if (bound > now) break;
+    const Instant window_end = std::min(now, bound + kWindowMs - 1);
+    due.clear();
+    for (uint32_t i = 0; i < kShards; ++i) collect_due(i, window_end, due);
+    std::sort(due.begin(), due.end());
+    size_t next = 0;
+    const auto later = [](const DueTimer& a, const DueTimer& b) { return b < a; };
+    while (next < due.size() || !follow_ups.empty()) {
+      DueTimer d;
+      if (!follow_ups.empty() && (next == due.size() || follow_ups.front() < due[next])) {
+        std::pop_heap(follow_ups.begin(), follow_ups.end(), later);
+        d = follow_ups.back();
+        follow_ups.pop_back();
+      } else {
+        d = due[next++];
+      }
+      fire(d, follow_ups);
+      log.deliver();
+    }
+    refresh_next_due();
+  }
+  return {};
+}
+
+// Fires one due timer under its shard's lock, if its clock still expects it.
+void Engine::Impl::fire(const DueTimer& d, std::vector<DueTimer>& follow_ups) {
+  Shard& s = *shards[d.shard];
+  std::lock_guard lock(s.lock);
+  const uint64_t p = d.payload;
+  const uint16_t generation = engine::payload_generation(p);
+  if (engine::payload_kind(p) == engine::kPayloadSummons) {
+    engine::Summons& m = s.summons[engine::payload_index(p)];
+    Case& c = s.cases.at(m.slot);
+    if (m.generation != generation || c.id != d.case_id || m.reported || m.overdue || !c.is_open()) return;
+    m.timer = TimerWheel::kInvalidHandle;
+    m.overdue = true;
+    const UnitId unit[1] = {m.unit};
+    emit(s, c, EventKind::report_overdue, d.at, kNoUnit, unit, stage_of(Stage::report), {});
+    return;
+  }
+  const uint32_t slot = engine::payload_index(p);
+  Case& c = s.cases.at(slot);
+  StageClock& clock = c.clocks[engine::payload_kind(p)];
+  if (c.id != d.case_id || !clock.open || clock.generation != generation) return;
+  const uint8_t stage = stage_of(clock.stage);
+  if (d.rank == DueTimer::escalation) {
+    if (clock.phase != ClockPhase::escalate) return;
+    clock.timer = TimerWheel::kInvalidHandle;
+    escalate(s, slot, c, clock, d.at);
+    return;
+  }
+  clock.timer = TimerWheel::kInvalidHandle;
+  switch (clock.phase) {
+    case ClockPhase::warn:
+      emit(s, c, EventKind::warned, d.at, kNoUnit, {}, stage, {});
+      clock.phase = ClockPhase::breach;
+      arm_timer(s, clock.timer, clock.deadline, p);
+      return;
+    case ClockPhase::breach: {
+      clock.breached = true;
+      clock.breached_at = d.at;
+      clock.phase = ClockPhase::escalate;
+      emit(s, c, EventKind::breached, d.at, kNoUnit, {}, stage, {});
+      DueTimer e = d;
+      e.rank = DueTimer::escalation;
+      follow_ups.push_back(e);
+      std::push_heap(follow_ups.begin(), follow_ups.end(), [](const DueTimer& a, const DueTimer& b) { return b < a; });
+      return;
+    }
+    case ClockPhase::expire:
+      close_case(s, c);
+      emit(s, c, EventKind::closed, d.at, kNoUnit, {}, stage, "no_evaluation");
+      return;
+    default: return;
+  }
+}
+
+// The k-th escalation of a stage: up one centre, or a last notice to the top one. The next
+// is due escalate_every × (k + 1) after the breach, by the stage's calendar.
+void Engine::Impl::escalate(Shard& s, uint32_t slot, Case& c, StageClock& clock, Instant at) {
+  const uint8_t stage = stage_of(clock.stage);
+  const UnitId above = directory.above(c.place, c.supervisor);
+  if (c.primary != kNoUnit) s.facts.push_back({ScoreFact::escalated, false, 0, c.primary, at, 0});
+  if (above == kNoUnit) {
+    const UnitId top[1] = {c.supervisor};
+    emit(s, c, EventKind::escalated, at, kNoUnit, c.supervisor == kNoUnit ? std::span<const UnitId>{} : top, stage,
+         "top");
+    clock.phase = ClockPhase::idle;
+    return;
+  }
+  c.supervisor = above;
+  ++c.level;
+  const UnitId unit[1] = {above};
+  emit(s, c, EventKind::escalated, at, kNoUnit, unit, stage, {});
+  ++clock.escalations;
+  const Calendar* calendar = nullptr;
+  const StageSla* sla = stage_sla(c, clock.stage, &calendar);
+  Calendar::Deadline next;
+  if (sla == nullptr || !sla->escalate_every ||
+      !calendar->add(clock.breached_at, {sla->escalate_every->count * (uint32_t{clock.escalations}), sla->escalate_every->unit},
+                     next)) {
+    clock.phase = ClockPhase::idle;
+    return;
+  }
+  const auto index = static_cast<uint32_t>(&clock - c.clocks);
+  arm_timer(s, clock.timer, next.at, engine::clock_payload(slot, index, clock.generation));
+}
+
+}  // namespace whistle

@@ -1,0 +1,290 @@
+// Engine: opening, the public entry points (each takes the case's shard lock, then delivers
+// events outside it), lookups, reload, scores, stats.
+#include "whistle/engine.hpp"
+
+#include <algorithm>
+
+#include "engine/engine_impl.hpp"
+#include "engine/realtime_driver.hpp"
+#include "whistle/realtime_timer_service.hpp"
+
+namespace whistle {
+
+using engine::Case;
+using engine::kNone;
+using engine::Shard;
+
+// ---- channels ----
+
+uint8_t engine::ChannelTable::intern(std::string_view name) {
+  const size_t n = count_.load(std::memory_order_acquire);
+  for (size_t i = 0; i < n; ++i) {
+    if (*names_[i].load(std::memory_order_acquire) == name) return static_cast<uint8_t>(i);
+  }
+  std::lock_guard lock(add_mutex_);
+  const size_t now = count_.load(std::memory_order_relaxed);
+  for (size_t i = n; i < now; ++i) {
+    if (*names_[i].load(std::memory_order_relaxed) == name) return static_cast<uint8_t>(i);
+  }
+  if (now == kMax) return kMax;
+  owned_.push_back(std::make_unique<std::string>(name));
+  names_[now].store(owned_.back().get(), std::memory_order_release);
+  count_.store(now + 1, std::memory_order_release);
+  return static_cast<uint8_t>(now);
+}
+
+std::string_view engine::ChannelTable::name(uint8_t channel) const {
+  if (channel >= count_.load(std::memory_order_acquire)) return {};
+  return *names_[channel].load(std::memory_order_acquire);
+}
+
+// ---- opening ----
+
+Engine::Impl::Impl(std::shared_ptr<const Model> model, const EngineOptions& opts, int32_t scoring_offset)
+    : options(opts),
+      base(model),
+      directory(*model),
+      versions(std::make_unique<std::atomic<const Model*>[]>(kMaxVersions)),
+      log(Scoreboard(*model, scoring_offset)),
+      advanced_to(opts.start) {
+  versions[0].store(model.get(), std::memory_order_release);
+  version_owners.push_back(model);
+  const size_t per_shard = opts.expected_cases / kShards + 1;
+  for (uint32_t i = 0; i < kShards; ++i) {
+    shards.push_back(std::make_unique<Shard>(opts.start));
+    if (opts.expected_cases > 0) {
+      shards.back()->cases.reserve(per_shard + per_shard / 8);
+      shards.back()->wheel.reserve(2 * per_shard);
+    }
+  }
+}
+
+Engine::Impl::~Impl() { realtime.reset(); }  // stop the clock thread before the shards go
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<const Model> model, const EngineOptions& options) {
+  if (!model) return Status::invalid("no model");
+  int32_t offset = 0;
+  if (options.scoring_utc_offset_minutes) {
+    offset = *options.scoring_utc_offset_minutes;
+  } else if (!model->calendars().empty()) {
+    offset = model->calendars().front().utc_offset_minutes();
+  }
+  EngineOptions opts = options;
+  if (opts.clock == EngineOptions::Clock::realtime) opts.start = RealtimeTimerService::system_now();
+  auto impl = std::make_unique<Impl>(std::move(model), opts, offset);
+  if (opts.clock == EngineOptions::Clock::realtime) {
+    Impl* raw = impl.get();
+    raw->realtime = std::make_unique<engine::RealtimeDriver>(
+        [raw] { (void)raw->advance_to(RealtimeTimerService::system_now()); },
+        [raw] { return raw->next_due.load(std::memory_order_acquire); });
+  }
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+// ---- operations ----
+
+Status Engine::submit(const Submission& sub) {
+  Impl& e = *impl_;
+  const Instant at = e.operation_instant(sub.received);
+  WHISTLE_RETURN_IF_ERROR(e.check_instant(at));
+  if (sub.external_ref.size() > 64) return Status::invalid("external reference longer than 64 bytes");
+  if (sub.channel.size() > 32) return Status::invalid("channel name longer than 32 bytes");
+  const uint64_t hash = engine::mix_id(sub.id);
+  Shard& s = e.shard_of(hash);
+  Status status;
+  {
+    std::lock_guard lock(s.lock);
+    status = e.submit_locked(s, hash, sub, at);
+  }
+  e.log.deliver();
+  return status;
+}
+
+void Engine::submit_batch(std::span<const Submission> batch, std::span<Status> results) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Status s = submit(batch[i]);
+    if (i < results.size()) results[i] = std::move(s);
+  }
+}
+
+Status Engine::act(const Action& a) {
+  Impl& e = *impl_;
+  const Instant at = e.operation_instant(a.at);
+  WHISTLE_RETURN_IF_ERROR(e.check_instant(at));
+  if (!e.directory.valid_unit(a.actor)) return Status::not_found("unknown unit id " + std::to_string(a.actor));
+  const uint64_t hash = engine::mix_id(a.case_id);
+  Shard& s = e.shard_of(hash);
+  Status status;
+  {
+    std::lock_guard lock(s.lock);
+    const uint32_t slot = s.cases.find(a.case_id, hash);
+    if (slot == kNone) {
+      status = Status::not_found("unknown case " + std::to_string(a.case_id));
+    } else {
+      status = e.act_locked(s, s.cases.at(slot), slot, a, at);
+    }
+  }
+  e.log.deliver();
+  return status;
+}
+
+Status Engine::advance(Instant now) {
+  if (impl_->options.clock == EngineOptions::Clock::realtime) {
+    return Status::invalid("advance: the engine runs on the realtime clock");
+  }
+  return impl_->advance_to(now);
+}
+
+Instant Engine::now() const noexcept {
+  if (impl_->options.clock == EngineOptions::Clock::realtime) return RealtimeTimerService::system_now();
+  return impl_->advanced_to.load(std::memory_order_acquire);
+}
+
+size_t Engine::poll_events(EventBatch& out, size_t max) { return impl_->log.poll(out, max); }
+
+void Engine::set_event_callback(std::function<void(const Event&)> callback) {
+  impl_->log.set_callback(std::move(callback));
+}
+
+// ---- lookups ----
+
+Status Engine::get_case(CaseId id, CaseInfo& out) const {
+  Impl& e = *impl_;
+  const uint64_t hash = engine::mix_id(id);
+  Shard& s = e.shard_of(hash);
+  std::lock_guard lock(s.lock);
+  const uint32_t slot = s.cases.find(id, hash);
+  if (slot == kNone) return Status::not_found("unknown case " + std::to_string(id));
+  const Case& c = s.cases.at(slot);
+  out = CaseInfo{};
+  out.id = c.id;
+  out.state = c.state;
+  out.matter = c.matter;
+  out.place = c.place;
+  out.route = c.route;
+  out.primary = c.primary;
+  const auto cooperating = e.cooperating(s, c);
+  out.cooperating.assign(cooperating.begin(), cooperating.end());
+  out.supervisor = c.supervisor;
+  out.level = c.level;
+  out.rules_version = c.version;
+  out.received = c.received;
+  out.channel = std::string(e.channels.name(c.channel));
+  if (c.external_ref != kNone) out.external_ref = std::string(s.refs.get(c.external_ref, c.external_ref_length));
+  for (const auto& clock : c.clocks) {
+    if (clock.open && clock.has_deadline) out.deadlines.push_back({clock.stage, clock.deadline, kNoUnit});
+  }
+  std::sort(out.deadlines.begin(), out.deadlines.end(),
+            [](const CaseInfo::Deadline& a, const CaseInfo::Deadline& b) { return a.stage < b.stage; });
+  std::vector<uint32_t> records;
+  for (uint32_t i = c.summons; i != kNone; i = s.summons[i].next) records.push_back(i);
+  std::reverse(records.begin(), records.end());  // in the order they were summoned
+  for (uint32_t i : records) {
+    const engine::Summons& m = s.summons[i];
+    out.summoned.push_back(m.unit);
+    if (m.reported) out.reported.push_back(m.unit);
+    if (c.is_open() && !m.reported && m.has_deadline && !m.overdue) {
+      out.deadlines.push_back({Stage::report, m.deadline, m.unit});
+    }
+  }
+  return {};
+}
+
+// ---- versions ----
+
+namespace {
+Status same_shape(const Model& a, const Model& b) {
+  if (a.territory().size() != b.territory().size()) return Status::invalid("reload: the territory differs");
+  for (NodeId n = 0; n < a.territory().size(); ++n) {
+    if (a.territory().code(n) != b.territory().code(n) || a.territory().parent(n) != b.territory().parent(n)) {
+      return Status::invalid("reload: territory node " + std::string(b.territory().code(n)) + " differs");
+    }
+  }
+  if (a.units().size() != b.units().size()) return Status::invalid("reload: the units differ");
+  for (UnitId u = 0; u < a.units().size(); ++u) {
+    const Unit &x = a.units()[u], &y = b.units()[u];
+    if (x.code != y.code || x.kind != y.kind || x.territory != y.territory) {
+      return Status::invalid("reload: unit " + y.code + " differs");
+    }
+  }
+  return {};
+}
+}  // namespace
+
+Result<uint32_t> Engine::reload(std::shared_ptr<const Model> model) {
+  Impl& e = *impl_;
+  if (!model) return Status::invalid("reload: no model");
+  WHISTLE_RETURN_IF_ERROR(same_shape(*e.base, *model));
+  std::lock_guard lock(e.reload_mutex);
+  const auto next = static_cast<uint32_t>(e.version_owners.size());
+  if (next >= Impl::kMaxVersions) return Status(StatusCode::out_of_memory, "reload: too many model versions");
+  e.versions[next].store(model.get(), std::memory_order_release);
+  e.version_owners.push_back(std::move(model));
+  e.current.store(next, std::memory_order_release);
+  // Versions no open case uses any more can go (a submit reads `current` under its shard's
+  // lock, so once every shard was seen without cases of a version, none can appear).
+  for (uint32_t v = 1; v < next; ++v) {
+    if (!e.version_owners[v]) continue;
+    size_t open = 0;
+    for (auto& shard : e.shards) {
+      std::lock_guard shard_lock(shard->lock);
+      if (v < shard->open_by_version.size()) open += shard->open_by_version[v];
+    }
+    if (open == 0) {
+      e.versions[v].store(nullptr, std::memory_order_release);
+      e.version_owners[v].reset();
+    }
+  }
+  return next;
+}
+
+uint32_t Engine::rules_version() const noexcept { return impl_->current.load(std::memory_order_acquire); }
+
+std::shared_ptr<const Model> Engine::model() const {
+  std::lock_guard lock(impl_->reload_mutex);
+  return impl_->version_owners[impl_->current.load(std::memory_order_acquire)];
+}
+
+// ---- scores and stats ----
+
+Score Engine::unit_score(UnitId unit, Period period) const {
+  return make_score(impl_->log.with_scores([&](const Scoreboard& s) { return s.unit_counts(unit, period); }),
+                    impl_->options.weights);
+}
+
+Score Engine::node_score(NodeId node, Period period) const {
+  return make_score(impl_->log.with_scores([&](const Scoreboard& s) { return s.node_counts(node, period); }),
+                    impl_->options.weights);
+}
+
+Score Engine::platform_score(Platform platform, Period period) const {
+  return make_score(impl_->log.with_scores([&](const Scoreboard& s) { return s.platform_counts(platform, period); }),
+                    impl_->options.weights);
+}
+
+int64_t Engine::scoring_day(Instant at) const noexcept {
+  return impl_->log.with_scores([&](const Scoreboard& s) { return s.day_of(at); });
+}
+
+EngineStats Engine::stats() const {
+  Impl& e = *impl_;
+  EngineStats out;
+  for (auto& shard : e.shards) {
+    std::lock_guard lock(shard->lock);
+    out.cases += shard->cases.size();
+    out.open_cases += shard->open_cases;
+    out.timers += shard->wheel.size();
+    out.memory_bytes += shard->cases.memory_bytes() + shard->wheel.memory_bytes() + shard->refs.memory_bytes() +
+                        shard->summons.capacity() * sizeof(engine::Summons) + sizeof(Shard);
+  }
+  out.events = e.log.issued();
+  out.pending_events = e.log.pending();
+  out.memory_bytes += e.log.memory_bytes();
+  out.rules_version = e.current.load(std::memory_order_acquire);
+  return out;
+}
+
+}  // namespace whistle

@@ -1,0 +1,155 @@
+// Engine internals: shards (cases, their timers, summons, references — one lock each), model
+// versions (atomic pointers, read without locks), the event log, and the clock.
+//
+// Locks: a shard's lock, then the event log's (appends happen inside operations). advance()
+// takes one shard at a time. No lock is held while the host's callback runs.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/case_table.hpp"
+#include "engine/directory.hpp"
+#include "engine/event_log.hpp"
+#include "engine/spin_lock.hpp"
+#include "engine/text_arena.hpp"
+#include "whistle/engine.hpp"
+#include "whistle/timer_wheel.hpp"
+
+namespace whistle::engine {
+
+struct alignas(64) Shard {
+  SpinLock lock;
+  CaseTable cases;
+  TimerWheel wheel;
+  std::vector<Summons> summons;
+  uint32_t free_summons = kNone;
+  std::vector<std::vector<UnitId>> extra_cooperating;  // cases with more than 4 cooperating units
+  std::vector<uint32_t> free_extra;
+  TextArena refs;
+  std::vector<uint32_t> open_by_version;  // open cases routed with each model version
+  size_t open_cases = 0;
+  // Scratch reused by operations: no allocation per case.
+  Route route;
+  Location location;
+  std::vector<UnitId> units;
+  std::vector<ScoreFact> facts;
+
+  explicit Shard(Instant start) : wheel(start) {}
+};
+
+// Channel names interned to small numbers; reads scan atomics, never lock.
+class ChannelTable {
+ public:
+  static constexpr size_t kMax = 255;
+  // The number of `name` (added if new); kMax when the table is full.
+  uint8_t intern(std::string_view name);
+  std::string_view name(uint8_t channel) const;
+
+ private:
+  std::array<std::atomic<const std::string*>, kMax> names_{};
+  std::atomic<size_t> count_{0};
+  std::mutex add_mutex_;
+  std::vector<std::unique_ptr<std::string>> owned_;
+};
+
+// One timer due in an advance window, with what orders it: deadline, then warnings before
+// breaches before escalations (before report deadlines and revisit expiries), each in case-id
+// order.
+struct DueTimer {
+  enum Rank : uint8_t { warning = 0, breach = 1, escalation = 2, report = 3, revisit = 4 };
+  Instant at;
+  uint8_t rank;
+  uint8_t stage;
+  CaseId case_id;
+  UnitId unit;
+  uint32_t shard;
+  uint64_t payload;
+  bool operator<(const DueTimer& o) const noexcept {
+    if (at != o.at) return at < o.at;
+    if (rank != o.rank) return rank < o.rank;
+    if (case_id != o.case_id) return case_id < o.case_id;
+    if (stage != o.stage) return stage < o.stage;
+    return unit < o.unit;
+  }
+};
+
+class RealtimeDriver;
+
+}  // namespace whistle::engine
+
+namespace whistle {
+
+struct Engine::Impl {
+  static constexpr uint32_t kShardBits = 6;
+  static constexpr uint32_t kShards = 1u << kShardBits;
+  static constexpr uint32_t kMaxVersions = 1u << 16;
+
+  Impl(std::shared_ptr<const Model> model, const EngineOptions& options, int32_t scoring_offset);
+  ~Impl();
+
+  // ---- model versions ----
+  const Model& version(uint32_t v) const { return *versions[v].load(std::memory_order_acquire); }
+
+  // ---- shards ----
+  engine::Shard& shard_of(uint64_t hash) { return *shards[hash >> (64 - kShardBits)]; }
+  uint32_t shard_index(uint64_t hash) const { return static_cast<uint32_t>(hash >> (64 - kShardBits)); }
+
+  // ---- operations (operations.cpp), under the shard's lock ----
+  Status submit_locked(engine::Shard& s, uint64_t hash, const Submission& sub, Instant at);
+  Status act_locked(engine::Shard& s, engine::Case& c, uint32_t slot, const Action& a, Instant at);
+  Instant operation_instant(Instant requested) const;
+  Status check_instant(Instant at) const;
+
+  // ---- cases (case_ops.cpp), under the shard's lock ----
+  std::span<const UnitId> cooperating(const engine::Shard& s, const engine::Case& c) const;
+  void set_cooperating(engine::Shard& s, engine::Case& c, std::span<const UnitId> units);
+  void add_cooperating(engine::Shard& s, engine::Case& c, UnitId unit);
+  bool is_cooperating(const engine::Shard& s, const engine::Case& c, UnitId unit) const;
+  // Primary then cooperating, into s.units.
+  std::span<const UnitId> assignees(engine::Shard& s, const engine::Case& c);
+  uint64_t emit(engine::Shard& s, const engine::Case& c, EventKind kind, Instant at, UnitId actor,
+                std::span<const UnitId> units, uint8_t stage, std::string_view detail);
+  void close_case(engine::Shard& s, engine::Case& c);
+
+  // ---- stage clocks (stage_clocks.cpp), under the shard's lock ----
+  void arm_stage(engine::Shard& s, uint32_t slot, engine::Case& c, Stage stage, Instant from);
+  // Closes the stage's clock; returns whether it had breached (false when it was not open).
+  bool close_stage(engine::Shard& s, engine::Case& c, Stage stage);
+  void close_all_timers(engine::Shard& s, engine::Case& c);
+  void summon(engine::Shard& s, uint32_t slot, engine::Case& c, UnitId unit, Instant at);
+  engine::Summons* find_summons(engine::Shard& s, const engine::Case& c, UnitId unit, bool pending_only);
+  void arm_timer(engine::Shard& s, TimerWheel::Handle& handle, Instant at, uint64_t payload);
+  const StageSla* stage_sla(const engine::Case& c, Stage stage, const Calendar** calendar) const;
+
+  // ---- timers firing (advance.cpp) ----
+  Status advance_to(Instant now);
+  void collect_due(uint32_t shard, Instant window_end, std::vector<engine::DueTimer>& out);
+  void fire(const engine::DueTimer& due, std::vector<engine::DueTimer>& follow_ups);
+  void escalate(engine::Shard& s, uint32_t slot, engine::Case& c, engine::StageClock& clock, Instant at);
+  void note_deadline(Instant at) noexcept;
+  void refresh_next_due();
+
+  // ---- state ----
+  EngineOptions options;
+  std::shared_ptr<const Model> base;  // territory and units, the same in every version
+  engine::Directory directory;
+  std::unique_ptr<std::atomic<const Model*>[]> versions;
+  std::vector<std::shared_ptr<const Model>> version_owners;  // under reload_mutex
+  std::atomic<uint32_t> current{0};
+  std::mutex reload_mutex;
+  engine::ChannelTable channels;
+  std::vector<std::unique_ptr<engine::Shard>> shards;
+  EventLog log;
+  std::atomic<Instant> advanced_to;                 // the clock: the last advance
+  std::atomic<Instant> next_due{TimerWheel::kNever};  // no timer anywhere is due before this
+  std::mutex advance_mutex;
+  std::vector<engine::DueTimer> due;                // under advance_mutex
+  std::unique_ptr<engine::RealtimeDriver> realtime;
+};
+
+}  // namespace whistle

@@ -1,0 +1,251 @@
+// The operations of SPEC §3. Checks run in a fixed order — instant, actor, case, arguments,
+// permission (EDENIED, with a `denied` event), state (ESTATE) — and nothing changes unless all
+// pass; then the transition, its event, its score facts and its timers.
+#include <algorithm>
+#include <string>
+
+#include "engine/engine_impl.hpp"
+#include "whistle/realtime_timer_service.hpp"
+
+namespace whistle {
+
+using engine::Case;
+using engine::kNone;
+using engine::Shard;
+
+namespace {
+
+constexpr uint8_t stage_of(Stage s) { return static_cast<uint8_t>(s); }
+
+std::string case_text(CaseId id) { return "case " + std::to_string(id); }
+
+Status wrong_state(const Case& c, Operation op) {
+  return {StatusCode::wrong_state, case_text(c.id) + " is " + std::string(case_state_name(c.state)) + ": cannot " +
+                                       std::string(operation_name(op))};
+}
+
+}  // namespace
+
+Instant Engine::Impl::operation_instant(Instant requested) const {
+  return options.clock == EngineOptions::Clock::realtime ? RealtimeTimerService::system_now() : requested;
+}
+
+Status Engine::Impl::check_instant(Instant at) const {
+  const Instant now = advanced_to.load(std::memory_order_acquire);
+  if (options.clock == EngineOptions::Clock::manual && at < now) {
+    return Status::invalid("instant " + format_iso8601(at, 0) + " is before the clock (" + format_iso8601(now, 0) + ")");
+  }
+  return {};
+}
+
+Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& sub, Instant at) {
+  if (s.cases.find(sub.id, hash) != kNone) {
+    return {StatusCode::already_exists, case_text(sub.id) + " was already submitted"};
+  }
+  const uint32_t version_index = current.load(std::memory_order_acquire);
+  const Model& m = version(version_index);
+  if (sub.matter >= m.matters().size()) return Status::not_found("unknown matter id " + std::to_string(sub.matter));
+  if (sub.place != kNoNode && sub.place >= m.territory().size()) {
+    return Status::not_found("unknown territory node id " + std::to_string(sub.place));
+  }
+  const uint8_t channel = channels.intern(sub.channel);
+  if (channel == engine::ChannelTable::kMax) return Status::invalid("too many distinct channels (255)");
+
+  Route& route = s.route;
+  if (sub.place != kNoNode) {
+    m.route_at(sub.matter, sub.place, route);
+  } else {
+    m.route(sub.matter, sub.point, route, s.location);
+  }
+  const uint32_t slot = s.cases.insert(sub.id, hash);
+  Case& c = s.cases.at(slot);
+  c.received = at;
+  c.matter = sub.matter;
+  c.place = route.place;
+  c.version = version_index;
+  c.channel = channel;
+  if (!sub.external_ref.empty()) {
+    c.external_ref = s.refs.add(sub.external_ref);
+    c.external_ref_length = static_cast<uint8_t>(sub.external_ref.size());
+  }
+  if (s.open_by_version.size() <= version_index) s.open_by_version.resize(version_index + 1);
+  ++s.open_by_version[version_index];
+  ++s.open_cases;
+
+  if (route.routed()) {
+    c.state = CaseState::dispatched;
+    c.primary = route.primary;
+    c.primary_since = at;
+    set_cooperating(s, c, route.cooperating);
+    c.supervisor = directory.owner(c.place, c.primary);
+    s.facts.push_back({ScoreFact::received, false, 0, c.primary, at, 0});
+    const std::string_view leaf = c.place == kNoNode ? std::string_view{} : m.territory().code(c.place);
+    emit(s, c, EventKind::dispatched, at, kNoUnit, assignees(s, c), kNoStage, leaf);
+    arm_stage(s, slot, c, Stage::accept, at);
+    arm_stage(s, slot, c, Stage::resolve, at);
+  } else {
+    c.state = CaseState::unrouted;
+    c.route = route.outcome;
+    c.supervisor = directory.highest(c.place);
+    emit(s, c, EventKind::unrouted, at, kNoUnit, {}, kNoStage, route_outcome_name(route.outcome));
+    arm_stage(s, slot, c, Stage::dispatch, at);
+  }
+  return {};
+}
+
+Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& a, Instant at) {
+  const UnitId actor = a.actor;
+  // Arguments.
+  if (a.op == Operation::assign || a.op == Operation::whistle) {
+    if (a.units.empty()) {
+      return Status::invalid(std::string(operation_name(a.op)) + " names no unit");
+    }
+    for (size_t i = 0; i < a.units.size(); ++i) {
+      if (!directory.valid_unit(a.units[i])) return Status::not_found("unknown unit id " + std::to_string(a.units[i]));
+      if (std::find(a.units.begin(), a.units.begin() + static_cast<std::ptrdiff_t>(i), a.units[i]) !=
+          a.units.begin() + static_cast<std::ptrdiff_t>(i)) {
+        return Status::invalid("unit " + base->units()[a.units[i]].code + " is listed twice");
+      }
+    }
+  }
+  if (a.op == Operation::evaluate && (a.score < 1 || a.score > 5)) {
+    return Status::invalid("score " + std::to_string(a.score) + " is out of range (1-5)");
+  }
+
+  // Permission.
+  const bool centre = directory.is_center(actor) && directory.on_ladder(c.place, actor);
+  const bool primary = actor == c.primary && c.primary != kNoUnit;
+  bool allowed = false;
+  switch (a.op) {
+    case Operation::assign:
+    case Operation::verify:
+    case Operation::evaluate:
+    case Operation::close: allowed = centre; break;
+    case Operation::accept:
+    case Operation::return_case:
+    case Operation::resolve: allowed = primary; break;
+    case Operation::whistle: allowed = primary || centre; break;
+    case Operation::report_in: allowed = find_summons(s, c, actor, false) != nullptr; break;
+  }
+  if (!allowed) {
+    const std::string_view op = operation_name(a.op);
+    emit(s, c, EventKind::denied, at, actor, {}, kNoStage, op);
+    return {StatusCode::denied,
+            "unit " + base->units()[actor].code + " may not " + std::string(op) + " " + case_text(c.id)};
+  }
+
+  // State, then the transition.
+  switch (a.op) {
+    case Operation::assign: {
+      if (c.state != CaseState::unrouted && c.state != CaseState::returned) return wrong_state(c, a.op);
+      close_stage(s, c, Stage::dispatch);
+      c.state = CaseState::dispatched;
+      c.primary = a.units[0];
+      c.primary_since = at;
+      set_cooperating(s, c, a.units.subspan(1));
+      c.supervisor = directory.owner(c.place, c.primary);
+      c.level = 0;
+      s.facts.push_back({ScoreFact::received, false, 0, c.primary, at, 0});
+      emit(s, c, EventKind::assigned, at, actor, assignees(s, c), stage_of(Stage::dispatch), {});
+      arm_stage(s, slot, c, Stage::accept, at);
+      arm_stage(s, slot, c, Stage::resolve, at);
+      return {};
+    }
+    case Operation::accept: {
+      if (c.state != CaseState::dispatched) return wrong_state(c, a.op);
+      const bool late = close_stage(s, c, Stage::accept);
+      c.state = CaseState::accepted;
+      s.facts.push_back({ScoreFact::accepted, !late, 0, c.primary, at, 0});
+      emit(s, c, EventKind::accepted, at, actor, {}, stage_of(Stage::accept), {});
+      return {};
+    }
+    case Operation::return_case: {
+      if (c.state != CaseState::dispatched && c.state != CaseState::accepted) return wrong_state(c, a.op);
+      close_stage(s, c, Stage::accept);
+      close_stage(s, c, Stage::resolve);
+      s.facts.push_back({ScoreFact::returned, false, 0, c.primary, at, 0});
+      c.state = CaseState::returned;
+      c.primary = kNoUnit;
+      set_cooperating(s, c, {});
+      c.supervisor = directory.highest(c.place);
+      c.level = 0;
+      emit(s, c, EventKind::returned, at, actor, {}, kNoStage, a.text);
+      arm_stage(s, slot, c, Stage::dispatch, at);
+      return {};
+    }
+    case Operation::whistle: {
+      if (!c.is_open()) return wrong_state(c, a.op);
+      for (UnitId u : a.units) {
+        if (u != c.primary && !is_cooperating(s, c, u)) add_cooperating(s, c, u);
+        if (find_summons(s, c, u, true) != nullptr) continue;  // already summoned, not yet reported
+        summon(s, slot, c, u, at);
+        s.facts.push_back({ScoreFact::summoned, false, 0, u, at, 0});
+      }
+      emit(s, c, EventKind::whistled, at, actor, a.units, stage_of(Stage::report), {});
+      return {};
+    }
+    case Operation::report_in: {
+      engine::Summons* m = c.is_open() ? find_summons(s, c, actor, true) : nullptr;
+      if (m == nullptr) {
+        return {StatusCode::wrong_state, "unit " + base->units()[actor].code + " has no pending summons on " +
+                                             case_text(c.id) + (c.is_open() ? "" : " (closed)")};
+      }
+      if (m->timer != TimerWheel::kInvalidHandle) s.wheel.cancel(m->timer);
+      m->timer = TimerWheel::kInvalidHandle;
+      m->reported = true;
+      s.facts.push_back({ScoreFact::reported, !m->overdue, 0, actor, at, 0});
+      const UnitId unit[1] = {actor};
+      emit(s, c, EventKind::reported_in, at, actor, unit, stage_of(Stage::report), {});
+      return {};
+    }
+    case Operation::resolve: {
+      if (c.state != CaseState::accepted) return wrong_state(c, a.op);
+      const bool late = close_stage(s, c, Stage::resolve);
+      c.state = CaseState::resolved;
+      s.facts.push_back({ScoreFact::resolved, !late, 0, c.primary, at, at - c.primary_since});
+      emit(s, c, EventKind::resolved, at, actor, {}, stage_of(Stage::resolve), a.text);
+      arm_stage(s, slot, c, Stage::verify, at);
+      return {};
+    }
+    case Operation::verify: {
+      if (c.state != CaseState::resolved) return wrong_state(c, a.op);
+      close_stage(s, c, Stage::verify);
+      if (a.pass) {
+        c.state = CaseState::verified;
+        emit(s, c, EventKind::verified, at, actor, {}, stage_of(Stage::verify), {});
+        arm_stage(s, slot, c, Stage::revisit, at);
+      } else {
+        c.state = CaseState::accepted;
+        s.facts.push_back({ScoreFact::redone, false, 0, c.primary, at, 0});
+        emit(s, c, EventKind::redo, at, actor, {}, stage_of(Stage::verify), {});
+        arm_stage(s, slot, c, Stage::resolve, at);
+      }
+      return {};
+    }
+    case Operation::evaluate: {
+      if (c.state != CaseState::verified) return wrong_state(c, a.op);
+      close_stage(s, c, Stage::revisit);
+      s.facts.push_back({ScoreFact::evaluated, false, a.score, c.primary, at, 0});
+      const std::string detail = "score:" + std::to_string(a.score);
+      if (a.reopen) {
+        c.state = CaseState::accepted;
+        s.facts.push_back({ScoreFact::redone, false, 0, c.primary, at, 0});
+        emit(s, c, EventKind::reopened, at, actor, {}, stage_of(Stage::revisit), detail);
+        arm_stage(s, slot, c, Stage::resolve, at);
+      } else {
+        close_case(s, c);
+        emit(s, c, EventKind::closed, at, actor, {}, stage_of(Stage::revisit), detail);
+      }
+      return {};
+    }
+    case Operation::close: {
+      if (!c.is_open()) return wrong_state(c, a.op);
+      close_case(s, c);
+      emit(s, c, EventKind::closed, at, actor, {}, kNoStage, a.text);
+      return {};
+    }
+  }
+  return {StatusCode::internal, "unknown operation"};
+}
+
+}  // namespace whistle

@@ -1,0 +1,58 @@
+#include "engine/realtime_driver.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <thread>
+
+#include "whistle/realtime_timer_service.hpp"
+
+namespace whistle::engine {
+
+// Everything below runs on the driver's thread, except wake_at (read by wake_before).
+struct RealtimeDriver::Loop {
+  std::function<void()> advance;
+  std::function<Instant()> next_due;
+  std::atomic<Instant> wake_at{0};
+  boost::asio::io_context io;
+  boost::asio::steady_timer timer{io};
+  std::thread thread;
+
+  void run_once() {
+    advance();
+    const Instant now = RealtimeTimerService::system_now();
+    const Instant wake = std::max(now + 1, std::min(next_due(), now + 1000));
+    wake_at.store(wake, std::memory_order_relaxed);
+    timer.expires_after(std::chrono::milliseconds(wake - now));  // aborts a pending wait
+    timer.async_wait([this](const boost::system::error_code& error) {
+      if (!error) run_once();
+    });
+  }
+};
+
+RealtimeDriver::RealtimeDriver(std::function<void()> advance, std::function<Instant()> next_due)
+    : loop_(std::make_unique<Loop>()) {
+  loop_->advance = std::move(advance);
+  loop_->next_due = std::move(next_due);
+  boost::asio::post(loop_->io, [loop = loop_.get()] { loop->run_once(); });
+  loop_->thread = std::thread([loop = loop_.get()] { loop->io.run(); });
+}
+
+RealtimeDriver::~RealtimeDriver() {
+  boost::asio::post(loop_->io, [loop = loop_.get()] { loop->io.stop(); });
+  loop_->thread.join();
+}
+
+void RealtimeDriver::wake_before(Instant at) noexcept {
+  Instant wake = loop_->wake_at.load(std::memory_order_relaxed);
+  while (at < wake) {
+    if (loop_->wake_at.compare_exchange_weak(wake, at, std::memory_order_relaxed)) {
+      boost::asio::post(loop_->io, [loop = loop_.get()] { loop->run_once(); });
+      return;
+    }
+  }
+}
+
+}  // namespace whistle::engine

@@ -1,0 +1,30 @@
+// RealtimeDriver: the realtime clock of an engine — a thread running a Boost.Asio io_context
+// whose steady_timer sleeps until the earliest timer any shard holds (at most a second), then
+// advances the engine to the system time. An operation arming an earlier deadline wakes it.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include "whistle/time.hpp"
+
+namespace whistle::engine {
+
+class RealtimeDriver {
+ public:
+  // `advance` brings the engine to the system time; `next_due` reads its earliest deadline.
+  RealtimeDriver(std::function<void()> advance, std::function<Instant()> next_due);
+  ~RealtimeDriver();  // stops and joins the thread
+  RealtimeDriver(const RealtimeDriver&) = delete;
+  RealtimeDriver& operator=(const RealtimeDriver&) = delete;
+
+  // Called when a timer due at `at` was armed: wakes the thread if it sleeps past it.
+  void wake_before(Instant at) noexcept;
+
+ private:
+  struct Loop;
+  std::unique_ptr<Loop> loop_;
+};
+
+}  // namespace whistle::engine

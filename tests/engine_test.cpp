@@ -1,0 +1,436 @@
+// The engine, scenario by scenario: one test per row of the SPEC §3 table, per escalation path
+// (owner at grid, community, township, county; already at the top), per bad input; events are
+// compared exactly, rendered as "kind case actor [units] stage level 'detail'".
+#include <gtest/gtest.h>
+
+#include "support/engine_harness.hpp"
+
+namespace whistle {
+namespace {
+
+using testing::EngineHarness;
+using testing::iso;
+using testing::kG1;
+using testing::kG2;
+using testing::kG3;
+using testing::kOutside;
+using testing::kZ1;
+using testing::Strings;
+
+constexpr Instant kMinute = 60'000;
+const Instant T0 = iso("2025-09-26T10:00:00+08:00");  // a Friday, before National Day
+
+TEST(EngineSubmit, RoutedCaseIsDispatchedWithTheRuleUnitsAndItsTimers) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "quick", kG1, T0, "BJ-1").ok());
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [GT1,D2] - 0 'G1'"}));
+  const CaseInfo c = h.info(1);
+  EXPECT_EQ(c.state, CaseState::dispatched);
+  EXPECT_EQ(c.primary, h.unit("GT1"));
+  EXPECT_EQ(c.cooperating, std::vector<UnitId>{h.unit("D2")});
+  EXPECT_EQ(c.supervisor, h.unit("GC1"));
+  EXPECT_EQ(c.external_ref, "BJ-1");
+  EXPECT_EQ(c.channel, "hotline");
+  ASSERT_EQ(c.deadlines.size(), 2u);
+  EXPECT_EQ(c.deadlines[0].stage, Stage::accept);
+  EXPECT_EQ(c.deadlines[0].at, T0 + 60 * kMinute);
+  EXPECT_EQ(c.deadlines[1].stage, Stage::resolve);
+  EXPECT_EQ(c.deadlines[1].at, T0 + 120 * kMinute);
+}
+
+TEST(EngineSubmit, UnroutedCasesWaitForAssignUnderTheDispatchDeadline) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(2, "orphan", kG2, T0).ok());
+  ASSERT_TRUE(h.submit(3, "road", kOutside, T0).ok());
+  EXPECT_EQ(h.events(), (Strings{"unrouted 2 - [] - 0 'no_rule'", "unrouted 3 - [] - 0 'outside_territory'"}));
+  EXPECT_EQ(h.info(2).supervisor, h.unit("CC"));  // the highest centre owns an unrouted case
+  EXPECT_EQ(h.info(3).supervisor, h.unit("CC"));  // outside the territory: the root's centres
+  // 1wd after Friday 09-26: Sunday 09-28 is a make-up working day.
+  ASSERT_EQ(h.info(2).deadlines.size(), 1u);
+  EXPECT_EQ(h.info(2).deadlines[0].at, iso("2025-09-29T00:00:00+08:00"));
+  ASSERT_TRUE(h.engine().advance(iso("2025-09-29T00:00:00+08:00")).ok());
+  EXPECT_EQ(h.events(), (Strings{"breached 2 - [] dispatch 0", "breached 3 - [] dispatch 0",
+                                 "escalated 2 - [CC] dispatch 0 'top'", "escalated 3 - [CC] dispatch 0 'top'"}));
+}
+
+TEST(EngineAssign, ACentreOnTheLadderAssignsAndNoOneElseMay) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(2, "orphan", kG2, T0).ok());
+  const Instant t = T0 + 5 * kMinute;
+  EXPECT_EQ(h.act(Operation::assign, 2, "GC1", t, {"D1"}).code(), StatusCode::denied);  // a centre, not on G2's ladder
+  EXPECT_EQ(h.act(Operation::assign, 2, "D1", t, {"D1"}).code(), StatusCode::denied);   // not a centre
+  EXPECT_EQ(h.act(Operation::assign, 2, "TC1", t, {}).code(), StatusCode::invalid_argument);
+  EXPECT_EQ(h.act(Operation::assign, 2, "TC1", t, {"D1", "D1"}).code(), StatusCode::invalid_argument);
+  ASSERT_TRUE(h.act(Operation::assign, 2, "TC1", t, {"D1", "D3"}).ok());
+  EXPECT_EQ(h.act(Operation::assign, 2, "TC1", t, {"D2"}).code(), StatusCode::wrong_state);
+  EXPECT_EQ(h.events(), (Strings{"unrouted 2 - [] - 0 'no_rule'", "denied 2 GC1 [] - 0 'assign'",
+                                 "denied 2 D1 [] - 0 'assign'", "assigned 2 TC1 [D1,D3] dispatch 0"}));
+  const CaseInfo c = h.info(2);
+  EXPECT_EQ(c.state, CaseState::dispatched);
+  EXPECT_EQ(c.primary, h.unit("D1"));
+  EXPECT_EQ(c.supervisor, h.unit("CC"));  // D1 serves the county: the county centre owns it
+  ASSERT_EQ(c.deadlines.size(), 2u);      // accept and resolve; dispatch is over
+  EXPECT_EQ(c.deadlines[0].stage, Stage::accept);
+}
+
+TEST(EngineAccept, OnlyThePrimaryAcceptsAndOnlyOnce) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "road", kG1, T0).ok());
+  EXPECT_EQ(h.act(Operation::accept, 1, "D2", T0).code(), StatusCode::denied);
+  ASSERT_TRUE(h.act(Operation::accept, 1, "D1", T0 + kMinute).ok());
+  EXPECT_EQ(h.act(Operation::accept, 1, "D1", T0 + kMinute).code(), StatusCode::wrong_state);
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [D1] - 0 'G1'", "denied 1 D2 [] - 0 'accept'",
+                                 "accepted 1 D1 [] accept 0"}));
+  const CaseInfo c = h.info(1);
+  EXPECT_EQ(c.state, CaseState::accepted);
+  ASSERT_EQ(c.deadlines.size(), 1u);  // the accept stage is over, resolve runs on
+  EXPECT_EQ(c.deadlines[0].stage, Stage::resolve);
+}
+
+TEST(EngineReturn, ThePrimaryReturnsTheCaseToTheCentre) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "stall", kG1, T0).ok());  // @stationed.market at T1: SM1, owner TC1
+  EXPECT_EQ(h.info(1).supervisor, h.unit("TC1"));
+  ASSERT_TRUE(h.act(Operation::accept, 1, "SM1", T0 + kMinute).ok());
+  EXPECT_EQ(h.act(Operation::return_case, 1, "D3", T0 + kMinute, {}, "not mine").code(), StatusCode::denied);
+  ASSERT_TRUE(h.act(Operation::return_case, 1, "SM1", T0 + 2 * kMinute, {}, "not mine").ok());
+  EXPECT_EQ(h.act(Operation::return_case, 1, "SM1", T0 + 2 * kMinute, {}, "again").code(), StatusCode::denied);
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [SM1,D3] - 0 'G1'", "accepted 1 SM1 [] accept 0",
+                                 "denied 1 D3 [] - 0 'return'", "returned 1 SM1 [] - 0 'not mine'",
+                                 "denied 1 SM1 [] - 0 'return'"}));
+  const CaseInfo c = h.info(1);
+  EXPECT_EQ(c.state, CaseState::returned);
+  EXPECT_EQ(c.primary, kNoUnit);
+  EXPECT_TRUE(c.cooperating.empty());
+  EXPECT_EQ(c.supervisor, h.unit("CC"));  // a returned case belongs to the highest centre
+  ASSERT_EQ(c.deadlines.size(), 1u);
+  EXPECT_EQ(c.deadlines[0].stage, Stage::dispatch);
+  ASSERT_TRUE(h.act(Operation::assign, 1, "KC1", T0 + 3 * kMinute, {"D3"}).ok());
+  EXPECT_EQ(h.events(), (Strings{"assigned 1 KC1 [D3] dispatch 0"}));
+}
+
+TEST(EngineWhistle, SummonedUnitsJoinReportInOrRunOverdue) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "quick", kG1, T0).ok());  // GT1 primary, D2 cooperating
+  EXPECT_EQ(h.act(Operation::whistle, 1, "D1", T0, {"D3"}).code(), StatusCode::denied);  // neither primary nor centre
+  EXPECT_EQ(h.act(Operation::whistle, 1, "GT1", T0, {}).code(), StatusCode::invalid_argument);
+  ASSERT_TRUE(h.act(Operation::whistle, 1, "GT1", T0 + kMinute, {"D1", "D2"}).ok());
+  ASSERT_TRUE(h.act(Operation::whistle, 1, "TC1", T0 + 2 * kMinute, {"D3"}).ok());  // a centre on the ladder
+  EXPECT_EQ(h.info(1).cooperating, (std::vector<UnitId>{h.unit("D2"), h.unit("D1"), h.unit("D3")}));
+  EXPECT_EQ(h.act(Operation::report_in, 1, "SM1", T0 + 3 * kMinute).code(), StatusCode::denied);  // not summoned
+  ASSERT_TRUE(h.act(Operation::report_in, 1, "D1", T0 + 10 * kMinute).ok());
+  EXPECT_EQ(h.act(Operation::report_in, 1, "D1", T0 + 11 * kMinute).code(), StatusCode::wrong_state);
+  ASSERT_TRUE(h.engine().advance(T0 + 35 * kMinute).ok());  // D2 ran out at T0+31m, D3 at T0+32m
+  ASSERT_TRUE(h.act(Operation::report_in, 1, "D3", T0 + 36 * kMinute).ok());
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [GT1,D2] - 0 'G1'", "denied 1 D1 [] - 0 'whistle'",
+                                 "whistled 1 GT1 [D1,D2] report 0", "whistled 1 TC1 [D3] report 0",
+                                 "denied 1 SM1 [] - 0 'report_in'", "reported_in 1 D1 [D1] report 0",
+                                 "report_overdue 1 - [D2] report 0", "report_overdue 1 - [D3] report 0",
+                                 "reported_in 1 D3 [D3] report 0"}));
+  const CaseInfo c = h.info(1);
+  EXPECT_EQ(c.summoned, (std::vector<UnitId>{h.unit("D1"), h.unit("D2"), h.unit("D3")}));
+  EXPECT_EQ(c.reported, (std::vector<UnitId>{h.unit("D1"), h.unit("D3")}));
+}
+
+TEST(EngineResolveVerify, ResolvedThenVerifiedOrSentBackToRedo) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "quick", kG1, T0).ok());
+  EXPECT_EQ(h.act(Operation::resolve, 1, "GT1", T0).code(), StatusCode::wrong_state);  // not accepted yet
+  ASSERT_TRUE(h.act(Operation::accept, 1, "GT1", T0 + kMinute).ok());
+  EXPECT_EQ(h.act(Operation::resolve, 1, "D2", T0 + 2 * kMinute).code(), StatusCode::denied);
+  ASSERT_TRUE(h.act(Operation::resolve, 1, "GT1", T0 + 2 * kMinute, {}, "fixed").ok());
+  EXPECT_EQ(h.info(1).deadlines[0].stage, Stage::verify);
+  EXPECT_EQ(h.act(Operation::verify, 1, "GT1", T0 + 3 * kMinute, {}, {}, true).code(), StatusCode::denied);
+  ASSERT_TRUE(h.act(Operation::verify, 1, "KC1", T0 + 3 * kMinute, {}, {}, false).ok());
+  EXPECT_EQ(h.info(1).state, CaseState::accepted);
+  EXPECT_EQ(h.info(1).deadlines[0].at, T0 + 3 * kMinute + 120 * kMinute);  // resolve afresh
+  ASSERT_TRUE(h.act(Operation::resolve, 1, "GT1", T0 + 4 * kMinute, {}, "fixed again").ok());
+  ASSERT_TRUE(h.act(Operation::verify, 1, "GC1", T0 + 5 * kMinute, {}, {}, true).ok());
+  EXPECT_EQ(h.act(Operation::verify, 1, "GC1", T0 + 5 * kMinute, {}, {}, true).code(), StatusCode::wrong_state);
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [GT1,D2] - 0 'G1'", "accepted 1 GT1 [] accept 0",
+                                 "denied 1 D2 [] - 0 'resolve'", "resolved 1 GT1 [] resolve 0 'fixed'",
+                                 "denied 1 GT1 [] - 0 'verify'", "redo 1 KC1 [] verify 0",
+                                 "resolved 1 GT1 [] resolve 0 'fixed again'", "verified 1 GC1 [] verify 0"}));
+  const CaseInfo c = h.info(1);
+  EXPECT_EQ(c.state, CaseState::verified);
+  ASSERT_EQ(c.deadlines.size(), 1u);
+  EXPECT_EQ(c.deadlines[0].stage, Stage::revisit);
+}
+
+// Drives case `id` (matter `quick` at G1) to verified.
+void to_verified(EngineHarness& h, CaseId id, Instant t) {
+  ASSERT_TRUE(h.submit(id, "quick", kG1, t).ok());
+  ASSERT_TRUE(h.act(Operation::accept, id, "GT1", t).ok());
+  ASSERT_TRUE(h.act(Operation::resolve, id, "GT1", t).ok());
+  ASSERT_TRUE(h.act(Operation::verify, id, "GC1", t, {}, {}, true).ok());
+  h.events();
+}
+
+TEST(EngineEvaluate, ClosesOrReopensAndRejectsScoresOutOfRange) {
+  EngineHarness h(T0);
+  to_verified(h, 1, T0);
+  to_verified(h, 2, T0);
+  EXPECT_EQ(h.act(Operation::evaluate, 1, "CC", T0, {}, {}, false, 0).code(), StatusCode::invalid_argument);
+  EXPECT_EQ(h.act(Operation::evaluate, 1, "CC", T0, {}, {}, false, 6).code(), StatusCode::invalid_argument);
+  EXPECT_EQ(h.act(Operation::evaluate, 1, "GT1", T0, {}, {}, false, 5).code(), StatusCode::denied);
+  ASSERT_TRUE(h.act(Operation::evaluate, 1, "CC", T0 + kMinute, {}, {}, false, 5).ok());
+  ASSERT_TRUE(h.act(Operation::evaluate, 2, "TC1", T0 + kMinute, {}, {}, false, 2, true).ok());
+  EXPECT_EQ(h.act(Operation::evaluate, 1, "CC", T0 + kMinute, {}, {}, false, 5).code(), StatusCode::wrong_state);
+  EXPECT_EQ(h.events(), (Strings{"denied 1 GT1 [] - 0 'evaluate'", "closed 1 CC [] revisit 0 'score:5'",
+                                 "reopened 2 TC1 [] revisit 0 'score:2'"}));
+  EXPECT_EQ(h.info(1).state, CaseState::closed);
+  EXPECT_TRUE(h.info(1).deadlines.empty());
+  EXPECT_EQ(h.info(2).state, CaseState::accepted);
+  EXPECT_EQ(h.info(2).deadlines[0].stage, Stage::resolve);
+}
+
+TEST(EngineRevisit, NoEvaluationInTimeClosesTheCase) {
+  EngineHarness h(T0);
+  to_verified(h, 7, T0);
+  ASSERT_TRUE(h.engine().advance(T0 + 59 * kMinute).ok());
+  EXPECT_TRUE(h.events().empty());
+  ASSERT_TRUE(h.engine().advance(T0 + 60 * kMinute).ok());
+  EXPECT_EQ(h.events(), (Strings{"closed 7 - [] revisit 0 'no_evaluation'"}));
+  EXPECT_EQ(h.info(7).state, CaseState::closed);
+}
+
+TEST(EngineClose, ACentreClosesAnyOpenCaseAndEveryTimerStops) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "quick", kG1, T0).ok());
+  ASSERT_TRUE(h.act(Operation::whistle, 1, "GT1", T0, {"D1"}).ok());
+  EXPECT_EQ(h.act(Operation::close, 1, "GT1", T0, {}, "dup").code(), StatusCode::denied);
+  ASSERT_TRUE(h.act(Operation::close, 1, "KC1", T0 + kMinute, {}, "duplicate").ok());
+  EXPECT_EQ(h.act(Operation::close, 1, "KC1", T0 + kMinute, {}, "again").code(), StatusCode::wrong_state);
+  EXPECT_EQ(h.act(Operation::whistle, 1, "KC1", T0 + kMinute, {"D2"}).code(), StatusCode::wrong_state);
+  EXPECT_EQ(h.act(Operation::report_in, 1, "D1", T0 + kMinute).code(), StatusCode::wrong_state);
+  ASSERT_TRUE(h.engine().advance(T0 + 24 * 60 * kMinute).ok());
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [GT1,D2] - 0 'G1'", "whistled 1 GT1 [D1] report 0",
+                                 "denied 1 GT1 [] - 0 'close'", "closed 1 KC1 [] - 0 'duplicate'"}));
+  EXPECT_EQ(h.engine().stats().timers, 0u);
+}
+
+// ---- escalation paths ----
+
+TEST(EngineEscalation, OwnerAtGridClimbsEveryCentreThenNotifiesTheTopOnce) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "quick", kG1, T0).ok());  // GT1 at G1: owner GC1
+  ASSERT_TRUE(h.engine().advance(T0 + 300 * kMinute).ok());
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [GT1,D2] - 0 'G1'", "warned 1 - [] accept 0",
+                                 "breached 1 - [] accept 0", "escalated 1 - [KC1] accept 1",
+                                 "warned 1 - [] resolve 1", "breached 1 - [] resolve 1",
+                                 "escalated 1 - [TC1] accept 2", "escalated 1 - [CC] resolve 3",
+                                 "escalated 1 - [CC] accept 3 'top'", "escalated 1 - [CC] resolve 3 'top'"}));
+  EXPECT_EQ(h.info(1).supervisor, h.unit("CC"));
+  EXPECT_EQ(h.info(1).level, 3);
+  EXPECT_EQ(h.engine().stats().timers, 0u);  // nothing follows the top notice
+}
+
+TEST(EngineEscalation, OwnerAtCommunityTownshipAndCounty) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "quick", kG2, T0).ok());       // GT2 at G2: owner KC1
+  ASSERT_TRUE(h.submit_at(2, "quick", "T1", T0).ok());   // placed at T1: no grid team on its chain
+  ASSERT_TRUE(h.submit(3, "quickroad", kG1, T0).ok());   // D1 at C: owner CC, already the top
+  EXPECT_EQ(h.info(1).supervisor, h.unit("KC1"));
+  EXPECT_EQ(h.info(2).state, CaseState::unrouted);       // @grid_team resolves to no unit at T1
+  EXPECT_EQ(h.info(3).supervisor, h.unit("CC"));
+  h.events();
+  // Accept all three so only resolve escalates, then watch the ladders.
+  ASSERT_TRUE(h.act(Operation::accept, 1, "GT2", T0).ok());
+  ASSERT_TRUE(h.act(Operation::accept, 3, "D1", T0).ok());
+  ASSERT_TRUE(h.engine().advance(T0 + 240 * kMinute).ok());
+  EXPECT_EQ(h.events(),
+            (Strings{"accepted 1 GT2 [] accept 0", "accepted 3 D1 [] accept 0", "warned 2 - [] dispatch 0",
+                     "breached 2 - [] dispatch 0", "escalated 2 - [CC] dispatch 0 'top'",
+                     "warned 1 - [] resolve 0", "warned 3 - [] resolve 0", "breached 1 - [] resolve 0",
+                     "breached 3 - [] resolve 0", "escalated 1 - [TC1] resolve 1",
+                     "escalated 3 - [CC] resolve 0 'top'", "escalated 1 - [CC] resolve 2",
+                     "escalated 1 - [CC] resolve 2 'top'"}));
+}
+
+TEST(EngineEscalation, StationedOfficeAndZoneUnitsAreOwnedByTheirTownship) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "stall", kG1, T0).ok());  // SM1 serves T1
+  ASSERT_TRUE(h.submit(2, "stall", kZ1, T0).ok());  // zone rule: ZU1 serves zone Z1 (parent T1)
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [SM1,D3] - 0 'G1'", "dispatched 2 - [ZU1,SM1] - 0 'G2'"}));
+  EXPECT_EQ(h.info(1).supervisor, h.unit("TC1"));
+  EXPECT_EQ(h.info(2).supervisor, h.unit("TC1"));
+}
+
+TEST(EngineTimers, SameInstantWarningsThenBreachesThenEscalationsEachInCaseIdOrder) {
+  EngineHarness h(T0);
+  // Accept windows: 60m with a warning at 40m. Case 20 submitted 20 minutes later warns when
+  // cases 5 and 9 breach.
+  ASSERT_TRUE(h.submit(9, "quick", kG2, T0).ok());
+  ASSERT_TRUE(h.submit(5, "quick", kG1, T0).ok());
+  ASSERT_TRUE(h.submit(20, "quick", kG1, T0 + 20 * kMinute).ok());
+  h.events();
+  ASSERT_TRUE(h.engine().advance(T0 + 60 * kMinute).ok());
+  EXPECT_EQ(h.events(), (Strings{"warned 5 - [] accept 0", "warned 9 - [] accept 0", "warned 20 - [] accept 0",
+                                 "breached 5 - [] accept 0", "breached 9 - [] accept 0",
+                                 "escalated 5 - [KC1] accept 1", "escalated 9 - [TC1] accept 1"}));
+}
+
+TEST(EngineTimers, WorkingDayStagesFollowTheCalendarAcrossNationalDay) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "road", kG1, T0).ok());  // slow: resolve 3wd, warning at 2wd, escalate every 1wd
+  ASSERT_TRUE(h.act(Operation::accept, 1, "D1", T0).ok());
+  // Working days after Fri 09-26: Sun 09-28 (make-up), Mon 09-29, Tue 09-30; then 10-09.
+  const CaseInfo c = h.info(1);
+  ASSERT_EQ(c.deadlines.size(), 1u);
+  EXPECT_EQ(c.deadlines[0].at, iso("2025-10-01T00:00:00+08:00"));
+  h.events();
+  ASSERT_TRUE(h.engine().advance(iso("2025-10-10T12:00:00+08:00")).ok());
+  EXPECT_EQ(h.events(), (Strings{"warned 1 - [] resolve 0", "breached 1 - [] resolve 0",
+                                 "escalated 1 - [CC] resolve 0 'top'"}));
+}
+
+// ---- bad input ----
+
+TEST(EngineErrors, PreciseStatusesAndNothingChanges) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "road", kG1, T0).ok());
+  EXPECT_EQ(h.submit(1, "noise", kG2, T0).code(), StatusCode::already_exists);
+  Submission unknown_matter;
+  unknown_matter.id = 2;
+  unknown_matter.matter = 999;
+  unknown_matter.received = T0;
+  EXPECT_EQ(h.engine().submit(unknown_matter).code(), StatusCode::not_found);
+  EXPECT_EQ(h.submit(3, "road", kG1, T0, std::string(65, 'x')).code(), StatusCode::invalid_argument);
+  EXPECT_EQ(h.act(Operation::accept, 99, "D1", T0).code(), StatusCode::not_found);
+  Action unknown_unit;
+  unknown_unit.case_id = 1;
+  unknown_unit.actor = 9999;
+  unknown_unit.at = T0;
+  EXPECT_EQ(h.engine().act(unknown_unit).code(), StatusCode::not_found);
+  ASSERT_TRUE(h.engine().advance(T0 + kMinute).ok());
+  EXPECT_EQ(h.engine().advance(T0).code(), StatusCode::invalid_argument);        // the clock never goes back
+  EXPECT_EQ(h.act(Operation::accept, 1, "D1", T0).code(), StatusCode::invalid_argument);  // before the clock
+  EXPECT_EQ(h.submit(4, "road", kG1, T0).code(), StatusCode::invalid_argument);
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [D1] - 0 'G1'"}));
+  EXPECT_EQ(h.info(1).state, CaseState::dispatched);
+  EXPECT_EQ(h.engine().stats().cases, 1u);
+}
+
+// ---- delivery, determinism, reload ----
+
+TEST(EngineEvents, CallbackGetsEveryEventInSequenceOrder) {
+  EngineHarness h(T0);
+  std::vector<uint64_t> seqs;
+  h.engine().set_event_callback([&](const Event& e) { seqs.push_back(e.seq); });
+  for (CaseId id = 1; id <= 50; ++id) ASSERT_TRUE(h.submit(id, "quick", id % 2 ? kG1 : kG2, T0).ok());
+  ASSERT_TRUE(h.engine().advance(T0 + 600 * kMinute).ok());
+  ASSERT_FALSE(seqs.empty());
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+  EXPECT_EQ(h.engine().stats().events, seqs.size());
+  EXPECT_TRUE(h.events().empty());  // with a callback, nothing waits to be polled
+}
+
+TEST(EngineReload, NewCasesUseTheNewRulesOldCasesKeepTheirVersion) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "road", kG1, T0).ok());
+  auto files = testing::engine_model_files();
+  files["rules.csv"] += "orphan,*,D2,,\n";
+  files["rules.csv"].replace(files["rules.csv"].find("road,*,D1,,"), 11, "road,*,D3,,");
+  auto v = h.engine().reload(testing::engine_model(files));
+  ASSERT_TRUE(v.ok()) << v.status().to_string();
+  EXPECT_EQ(*v, 1u);
+  ASSERT_TRUE(h.submit(2, "road", kG1, T0).ok());
+  ASSERT_TRUE(h.submit(3, "orphan", kG1, T0).ok());
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [D1] - 0 'G1'", "dispatched 2 - [D3] - 0 'G1'",
+                                 "dispatched 3 - [D2] - 0 'G1'"}));
+  EXPECT_EQ(h.info(1).rules_version, 0u);
+  EXPECT_EQ(h.info(2).rules_version, 1u);
+  auto other = testing::engine_model_files();
+  other["units.csv"] += "X1,Extra,department,C,\n";
+  EXPECT_EQ(h.engine().reload(testing::engine_model(other)).status().code(), StatusCode::invalid_argument);
+}
+
+// Runs a fixed mixed workload and returns every event rendered.
+Strings run_workload() {
+  EngineHarness h(T0);
+  Instant t = T0;
+  for (CaseId id = 1; id <= 200; ++id) {
+    t += 7 * kMinute;
+    (void)h.engine().advance(t);
+    const char* matter = id % 5 == 0 ? "orphan" : id % 3 == 0 ? "quickroad" : id % 2 ? "quick" : "noise";
+    (void)h.submit(id, matter, id % 4 == 0 ? kG2 : kG1, t);
+    if (id % 3 == 1) (void)h.act(Operation::accept, id, id % 4 == 0 ? "GT2" : "GT1", t);
+    if (id % 7 == 0) (void)h.act(Operation::whistle, id - 1, "TC1", t, {"D2", "D3"});
+  }
+  (void)h.engine().advance(t + 3 * 24 * 60 * kMinute);
+  return h.events();
+}
+
+TEST(EngineDeterminism, SameCallsSameEvents) {
+  const Strings a = run_workload(), b = run_workload();
+  EXPECT_GT(a.size(), 500u);
+  EXPECT_EQ(a, b);
+}
+
+TEST(EngineScores, LiveCountersEqualARecountFromTheEvents) {
+  EngineHarness h(T0);
+  std::vector<Event> all;
+  std::vector<std::vector<UnitId>> units;
+  std::vector<std::string> details;
+  EventBatch batch;
+  auto drain = [&] {
+    while (h.engine().poll_events(batch) > 0) {
+      for (const Event& e : batch) {
+        all.push_back(e);
+        units.emplace_back(e.units.begin(), e.units.end());
+        details.emplace_back(e.detail);
+      }
+    }
+  };
+  Instant t = T0;
+  for (CaseId id = 1; id <= 60; ++id) {
+    t += 11 * kMinute;
+    ASSERT_TRUE(h.engine().advance(t).ok());
+    ASSERT_TRUE(h.submit(id, id % 2 ? "quick" : "quickroad", id % 3 ? kG1 : kG2, t).ok());
+    const std::string primary = h.model().units()[h.info(id).primary].code;
+    const bool handled = id % 4 != 0;
+    if (handled) {
+      ASSERT_TRUE(h.act(Operation::accept, id, primary, t + (id % 5) * 20 * kMinute).ok());
+    }
+    if (id % 6 == 0) {
+      ASSERT_TRUE(h.act(Operation::whistle, id, "CC", t, {"D3"}).ok());
+      if (id % 12 == 0) {
+        ASSERT_TRUE(h.act(Operation::report_in, id, "D3", t + kMinute).ok());
+      }
+    }
+    if (handled) {
+      ASSERT_TRUE(h.act(Operation::resolve, id, primary, t + 150 * kMinute).ok());
+      ASSERT_TRUE(h.act(Operation::verify, id, "CC", t + 151 * kMinute, {}, {}, id % 5 != 0).ok());
+      if (id % 5 != 0) {
+        ASSERT_TRUE(h.act(Operation::evaluate, id, "CC", t + 152 * kMinute, {}, {}, false,
+                          static_cast<uint8_t>(1 + id % 5), id % 7 == 0)
+                        .ok());
+      }
+    }
+    drain();
+  }
+  ASSERT_TRUE(h.engine().advance(t + 2 * 24 * 60 * kMinute).ok());
+  drain();
+  for (size_t i = 0; i < all.size(); ++i) {
+    all[i].units = units[i];
+    all[i].detail = details[i];
+  }
+  const int32_t offset = 8 * 60;
+  const Scoreboard recount = Scoreboard::recount(h.model(), offset, all);
+  size_t nonzero = 0;
+  for (UnitId u = 0; u < h.model().units().size(); ++u) {
+    EXPECT_EQ(h.engine().unit_score(u).counts, recount.unit_counts(u, Period::all())) << h.model().units()[u].code;
+    nonzero += h.engine().unit_score(u).counts.received > 0;
+  }
+  EXPECT_GE(nonzero, 3u);
+  for (NodeId n = 0; n < h.model().territory().size(); ++n) {
+    EXPECT_EQ(h.engine().node_score(n).counts, recount.node_counts(n, Period::all()));
+  }
+  const Score d1 = h.engine().unit_score(h.unit("D1"));
+  EXPECT_GT(d1.counts.received, 0u);
+  EXPECT_GE(d1.composite, 0);
+  EXPECT_LE(d1.composite, 100);
+}
+
+}  // namespace
+}  // namespace whistle
