@@ -1,0 +1,194 @@
+// The engine against the slow reference model (support/reference_engine.hpp): random
+// sequences of every operation, legal and illegal, by the right units and by wrong ones, with
+// the clock crossing National Day 2025 and its make-up working days; statuses, events (with
+// sequence numbers and instants) and final case states must agree exactly.
+#include <gtest/gtest.h>
+
+#include "sample/tiling.hpp"
+#include "support/engine_harness.hpp"
+#include "support/reference_engine.hpp"
+
+namespace whistle {
+namespace {
+
+using testing::iso;
+
+std::string render_full(const Event& e, const Model& m) {
+  return std::to_string(e.seq) + " " + std::to_string(e.at) + " " + testing::render(e, m);
+}
+
+struct Scenario {
+  std::shared_ptr<const Model> model = testing::engine_model();
+  sample::Random rng;
+  Instant now = iso("2025-09-24T08:00:00+08:00");
+  std::unique_ptr<Engine> engine;
+  testing::ReferenceEngine reference{model, now};
+  std::vector<std::string> engine_events;
+  std::vector<CaseId> ids;
+  CaseId next_id = 1;
+  size_t operations = 0, denied = 0, wrong_state = 0, ok = 0;
+
+  explicit Scenario(uint64_t seed) : rng(seed) {
+    EngineOptions options;
+    options.start = now;
+    engine = std::move(Engine::open(model, options)).value();
+  }
+
+  UnitId random_unit() { return static_cast<UnitId>(rng.below(model->units().size())); }
+  template <class T>
+  T pick(const std::vector<T>& v) {
+    return v[rng.below(v.size())];
+  }
+
+  void drain() {
+    EventBatch batch;
+    while (engine->poll_events(batch) > 0) {
+      for (const Event& e : batch) engine_events.push_back(render_full(e, *model));
+    }
+  }
+
+  void count(StatusCode code) {
+    ++operations;
+    denied += code == StatusCode::denied;
+    wrong_state += code == StatusCode::wrong_state;
+    ok += code == StatusCode::ok;
+  }
+
+  void step() {
+    const uint64_t r = rng.below(100);
+    if (r < 12) {
+      // Minutes mostly, sometimes hours or days (warnings, breaches, escalations, holidays).
+      const uint64_t k = rng.below(10);
+      now += static_cast<Instant>(k < 6 ? rng.below(40) * 60'000 : k < 9 ? rng.below(10) * 3'600'000 : rng.below(3) * 86'400'000);
+      const Status a = engine->advance(now);
+      ASSERT_EQ(a.code(), reference.advance(now));
+      return;
+    }
+    if (r < 32 || ids.empty()) {
+      submit();
+      return;
+    }
+    act();
+  }
+
+  void submit() {
+    static const LonLat points[] = {testing::kG1, testing::kG2, testing::kG3, testing::kZ1, testing::kOutside,
+                                    {0.25, 0.75}, {1.0, 0.5} /* on the G1-G2 edge */};
+    static const char* places[] = {"T1", "K1", "G3", "C", "Z1"};
+    Submission s;
+    s.id = rng.below(30) == 0 && !ids.empty() ? pick(ids) : next_id++;
+    s.matter = static_cast<MatterId>(rng.below(model->matters().size()));
+    if (rng.below(8) == 0) {
+      s.place = model->territory().find(places[rng.below(5)]);
+    } else {
+      s.point = points[rng.below(7)];
+    }
+    s.received = rng.below(40) == 0 ? now - 60'000 : now + static_cast<Instant>(rng.below(5) * 60'000);
+    s.channel = rng.below(2) ? "hotline" : "app";
+    const std::string ref = rng.below(50) == 0 ? std::string(70, 'r') : "ref-" + std::to_string(s.id);
+    s.external_ref = ref;
+    const Status got = engine->submit(s);
+    ASSERT_EQ(got.code(), reference.submit(s)) << "submit " << s.id << ": " << got.to_string();
+    count(got.code());
+    if (got.ok()) ids.push_back(s.id);
+  }
+
+  void act() {
+    Action a;
+    a.case_id = rng.below(40) == 0 ? 999'999 : pick(ids);
+    a.at = rng.below(60) == 0 ? now - 1 : now + static_cast<Instant>(rng.below(3) * 60'000);
+    CaseInfo info;
+    const bool known = engine->get_case(a.case_id, info).ok();
+    // Mostly an operation the case's state allows, so lifecycles run to their end; any otherwise.
+    a.op = static_cast<Operation>(rng.below(9));
+    if (known && rng.below(10) < 7) {
+      switch (info.state) {
+        case CaseState::unrouted:
+        case CaseState::returned: a.op = Operation::assign; break;
+        case CaseState::dispatched: a.op = rng.below(6) == 0 ? Operation::return_case : Operation::accept; break;
+        case CaseState::accepted: a.op = rng.below(8) == 0 ? Operation::return_case : Operation::resolve; break;
+        case CaseState::resolved: a.op = Operation::verify; break;
+        case CaseState::verified: a.op = Operation::evaluate; break;
+        case CaseState::closed: break;
+      }
+      if (rng.below(8) == 0) a.op = rng.below(2) ? Operation::whistle : Operation::report_in;
+      if (rng.below(40) == 0) a.op = Operation::close;
+    }
+    // The right actor most of the time, anyone otherwise.
+    std::vector<UnitId> centres;
+    for (UnitId u = 0; u < model->units().size(); ++u) {
+      if (model->units()[u].kind == "center") centres.push_back(u);
+    }
+    UnitId actor = random_unit();
+    if (known && rng.below(10) < 7) {
+      switch (a.op) {
+        case Operation::accept:
+        case Operation::return_case:
+        case Operation::resolve:
+          if (info.primary != kNoUnit) actor = info.primary;
+          break;
+        case Operation::report_in:
+          if (!info.summoned.empty()) actor = pick(info.summoned);
+          break;
+        case Operation::whistle:
+          actor = info.primary != kNoUnit && rng.below(2) ? info.primary : pick(centres);
+          break;
+        default: actor = pick(centres); break;
+      }
+    }
+    a.actor = rng.below(100) == 0 ? 5000 : actor;
+    std::vector<UnitId> units;
+    const size_t n = rng.below(4);
+    for (size_t i = 0; i < n; ++i) units.push_back(rng.below(20) == 0 && !units.empty() ? units[0] : random_unit());
+    if (rng.below(50) == 0) units.push_back(4242);
+    a.units = units;
+    a.pass = rng.below(3) != 0;
+    a.score = static_cast<uint8_t>(rng.below(20) == 0 ? rng.below(2) * 6 : 1 + rng.below(5));
+    a.reopen = rng.below(4) == 0;
+    a.text = rng.below(2) ? "done" : "";
+    const Status got = engine->act(a);
+    ASSERT_EQ(got.code(), reference.act(a)) << operation_name(a.op) << " " << a.case_id << ": " << got.to_string();
+    count(got.code());
+  }
+};
+
+void run_against_reference(uint64_t seed, size_t steps) {
+  Scenario s(seed);
+  for (size_t i = 0; i < steps; ++i) {
+    ASSERT_NO_FATAL_FAILURE(s.step()) << "seed " << seed << " step " << i;
+    if (i % 64 == 0) s.drain();
+  }
+  // Let every remaining timer run out: escalations, revisits, reports.
+  s.now += 30LL * 86'400'000;
+  ASSERT_TRUE(s.engine->advance(s.now).ok());
+  ASSERT_EQ(s.reference.advance(s.now), StatusCode::ok);
+  s.drain();
+  const auto& want = s.reference.events();
+  ASSERT_EQ(s.engine_events.size(), want.size()) << "seed " << seed;
+  for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(s.engine_events[i], want[i]) << "seed " << seed << " event " << i;
+  for (const auto& [id, r] : s.reference.summaries()) {
+    CaseInfo c;
+    ASSERT_TRUE(s.engine->get_case(id, c).ok());
+    EXPECT_EQ(c.state, r.state) << id;
+    EXPECT_EQ(c.primary, r.primary) << id;
+    EXPECT_EQ(c.supervisor, r.supervisor) << id;
+    EXPECT_EQ(c.level, r.level) << id;
+    EXPECT_EQ(c.cooperating, r.cooperating) << id;
+  }
+  // The sequences exercised every kind of outcome.
+  EXPECT_GT(s.ok, steps / 10);
+  EXPECT_GT(s.denied, steps / 50);
+  EXPECT_GT(s.wrong_state, steps / 50);
+  EXPECT_GT(want.size(), steps / 2);
+}
+
+TEST(EngineReference, RandomOperationSequencesAgreeEventForEvent) {
+  // 8 sequences of 25,000 steps: ~2,000 cases each, ~200,000 operations and timers in all.
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    run_against_reference(seed, 25'000);
+    if (HasFatalFailure()) return;
+  }
+}
+
+}  // namespace
+}  // namespace whistle
