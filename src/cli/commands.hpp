@@ -19,6 +19,8 @@ void add_compile_command(CLI::App& app, int& exit_code);
 void add_sample_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
 void add_deadline_command(CLI::App& app, int& exit_code);
+void add_replay_command(CLI::App& app, int& exit_code);
+void add_scores_command(CLI::App& app, int& exit_code);
 
 // Loads --model (a directory or a compiled file); prints warnings and errors on stderr.
 std::shared_ptr<const Model> load_model_or_report(const std::string& path, std::string_view command);

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   whistle::cli::add_sample_command(app, exit_code);
   whistle::cli::add_demo_command(app, exit_code);
   whistle::cli::add_deadline_command(app, exit_code);
+  whistle::cli::add_replay_command(app, exit_code);
+  whistle::cli::add_scores_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -74,3 +74,48 @@ execute_process(COMMAND ${WHISTLE} deadline --model ${WORK}/county --calendar mo
 if(rc EQUAL 0 OR NOT err MATCHES "unknown calendar 'moon'")
   message(FATAL_ERROR "unknown calendar: rc=${rc} err=${err}")
 endif()
+
+# whistle replay: every row kind, a denied row (its event, then its error), an unknown matter,
+# a point outside the territory whose dispatch stage breaches at the top; exact JSON lines.
+file(WRITE ${WORK}/ops.csv "at,op,case,actor,matter,lon,lat,place,units,value,note
+2025-09-26T10:00:00+08:00,submit,1,,traffic.02,118.6,36.7,,,hotline,BJ-001
+2025-09-26T10:05:00+08:00,accept,1,D01,,,,,,,
+2025-09-26T10:06:00+08:00,accept,1,D02,,,,,,,
+2025-09-26T10:07:00+08:00,whistle,1,D01,,,,,D02;D03,,
+2025-09-26T10:08:00+08:00,report_in,1,D02,,,,,,,
+2025-09-26T10:09:00+08:00,resolve,1,D01,,,,,,,\"fixed, with \"\"quotes\"\"\"
+2025-09-26T10:10:00+08:00,verify,1,CTR-370783,,,,,,pass,
+2025-09-26T10:11:00+08:00,evaluate,1,CTR-370783,,,,,,5,
+2025-09-26T10:12:00+08:00,submit,2,,nosuch,118.6,36.7,,,app,
+2025-09-26T10:13:00+08:00,submit,3,,traffic.02,200,36.7,,,app,
+2025-09-30T10:00:00+08:00,advance,,,,,,,,,
+")
+execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/ops.csv
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(expected "{\"seq\":1,\"at\":\"2025-09-26T10:00:00+08:00\",\"case\":1,\"kind\":\"dispatched\",\"actor\":null,\"units\":[\"D01\",\"TWN-370783002\"],\"stage\":null,\"level\":0,\"detail\":\"370783002017G02\"}
+{\"seq\":2,\"at\":\"2025-09-26T10:05:00+08:00\",\"case\":1,\"kind\":\"accepted\",\"actor\":\"D01\",\"units\":[],\"stage\":\"accept\",\"level\":0,\"detail\":\"\"}
+{\"seq\":3,\"at\":\"2025-09-26T10:06:00+08:00\",\"case\":1,\"kind\":\"denied\",\"actor\":\"D02\",\"units\":[],\"stage\":null,\"level\":0,\"detail\":\"accept\"}
+{\"line\":4,\"at\":\"2025-09-26T10:06:00+08:00\",\"case\":1,\"kind\":\"error\",\"op\":\"accept\",\"status\":\"EDENIED\",\"message\":\"unit D02 may not accept case 1\"}
+{\"seq\":4,\"at\":\"2025-09-26T10:07:00+08:00\",\"case\":1,\"kind\":\"whistled\",\"actor\":\"D01\",\"units\":[\"D02\",\"D03\"],\"stage\":\"report\",\"level\":0,\"detail\":\"\"}
+{\"seq\":5,\"at\":\"2025-09-26T10:08:00+08:00\",\"case\":1,\"kind\":\"reported_in\",\"actor\":\"D02\",\"units\":[\"D02\"],\"stage\":\"report\",\"level\":0,\"detail\":\"\"}
+{\"seq\":6,\"at\":\"2025-09-26T10:09:00+08:00\",\"case\":1,\"kind\":\"resolved\",\"actor\":\"D01\",\"units\":[],\"stage\":\"resolve\",\"level\":0,\"detail\":\"fixed, with \\\"quotes\\\"\"}
+{\"seq\":7,\"at\":\"2025-09-26T10:10:00+08:00\",\"case\":1,\"kind\":\"verified\",\"actor\":\"CTR-370783\",\"units\":[],\"stage\":\"verify\",\"level\":0,\"detail\":\"\"}
+{\"seq\":8,\"at\":\"2025-09-26T10:11:00+08:00\",\"case\":1,\"kind\":\"closed\",\"actor\":\"CTR-370783\",\"units\":[],\"stage\":\"revisit\",\"level\":0,\"detail\":\"score:5\"}
+{\"line\":10,\"at\":\"2025-09-26T10:12:00+08:00\",\"case\":2,\"kind\":\"error\",\"op\":\"submit\",\"status\":\"ENOTFOUND\",\"message\":\"ops.csv:10: field 'matter': unknown matter 'nosuch'\"}
+{\"seq\":9,\"at\":\"2025-09-26T10:13:00+08:00\",\"case\":3,\"kind\":\"unrouted\",\"actor\":null,\"units\":[],\"stage\":null,\"level\":0,\"detail\":\"outside_territory\"}
+{\"seq\":10,\"at\":\"2025-09-29T00:00:00+08:00\",\"case\":3,\"kind\":\"breached\",\"actor\":null,\"units\":[],\"stage\":\"dispatch\",\"level\":0,\"detail\":\"\"}
+{\"seq\":11,\"at\":\"2025-09-29T00:00:00+08:00\",\"case\":3,\"kind\":\"escalated\",\"actor\":null,\"units\":[\"CTR-370783\"],\"stage\":\"dispatch\",\"level\":0,\"detail\":\"top\"}
+")
+if(NOT rc EQUAL 0 OR NOT out STREQUAL expected OR NOT err MATCHES "11 rows, 11 events, 2 errors")
+  message(FATAL_ERROR "replay: rc=${rc}\n--- expected ---\n${expected}\n--- got ---\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${WHISTLE} scores --model ${WORK}/county --ops ${WORK}/ops.csv
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "\nD01,1,1,1,1,1,1,1,0,0,0,0,0,0.1500,1.0000,1.0000,1.0000,0.0000,0.0000,,100.0\n"
+   OR NOT out MATCHES "\nD03,0,0,0,0,0,0,0,0,0,1,0,0,,,,,,,0.0000,0.0\n")
+  message(FATAL_ERROR "scores: rc=${rc}\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/missing.csv RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "--ops")
+  message(FATAL_ERROR "missing ops file: rc=${rc} err=${err}")
+endif()
