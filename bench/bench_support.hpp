@@ -88,10 +88,26 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs) {
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
-      times_[r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args)] =
-          r.GetAdjustedRealTime();
+      // By "function/args" and by the full name (with /real_time, /threads:N, …).
+      const std::string short_name = r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args);
+      std::string full = r.run_name.str();
+      if (r.run_type == Run::RT_Aggregate) full = full.substr(0, full.rfind('_'));
+      for (const std::string& key : {short_name, full}) {
+        times_[key] = r.GetAdjustedRealTime();
+        auto rate = r.counters.find("items_per_second");
+        if (rate != r.counters.end()) rates_[key] = rate->second;
+      }
     }
     ConsoleReporter::ReportRuns(runs);
+  }
+  // Pairs of (faster setup, baseline): items per second of the first over the second.
+  void print_speedups(const std::vector<std::pair<std::string, std::string>>& pairs) {
+    std::printf("\nthroughput ratios (items/s, same run):\n");
+    for (const auto& [a, b] : pairs) {
+      auto x = rates_.find(a), y = rates_.find(b);
+      if (x == rates_.end() || y == rates_.end() || y->second == 0) continue;
+      std::printf("  %-44s vs %-40s %8.2fx\n", a.c_str(), b.c_str(), double(x->second) / double(y->second));
+    }
   }
   // Pairs of (whistle benchmark, peer benchmark) names to compare.
   void print_ratios(const std::vector<std::pair<std::string, std::string>>& pairs) {
@@ -105,6 +121,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
  private:
   std::map<std::string, double> times_;
+  std::map<std::string, double> rates_;
 };
 
 }  // namespace whistle::bench

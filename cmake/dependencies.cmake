@@ -15,6 +15,7 @@ if(WHISTLE_DEVELOPER_MODE)
   find_package(CLI11 REQUIRED)
   if(WHISTLE_BUILD_BENCH)
     find_package(benchmark REQUIRED)
+    find_package(TBB REQUIRED)  # tbb::concurrent_hash_map, the case store's peer
   endif()
 else()
   find_package(CLI11 REQUIRED)

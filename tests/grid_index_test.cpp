@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iomanip>
+
+#include <cmath>
 #include <numeric>
 
 #include "sample/tiling.hpp"
@@ -251,6 +254,27 @@ TEST(GridIndex, StorageRoundTripAndValidation) {
   EXPECT_NE(error.find("wrong shape"), std::string::npos) << error;
   ASSERT_TRUE(GridIndex::from_storage(std::move(s), any_shape, out, &error)) << error;
   for (size_t i = 0; i < pts.size(); ++i) EXPECT_EQ(out.find_first(pts[i]), before[i]);
+}
+
+}  // namespace
+}  // namespace whistle
+
+namespace whistle {
+namespace {
+
+TEST(Quantize, InlineRoundingIsLlroundExactly) {
+  sample::Random rng(17);
+  std::vector<double> xs = {0.5, -0.5, 1.5, -1.5, 2.5, 0.49999999999999994, -0.49999999999999994,
+                            1.8e9, -1.8e9, 1'799'999'999.5, -1'799'999'999.5, 0.0, -0.0};
+  for (int i = 0; i < 200'000; ++i) {
+    const double half = std::floor(rng.uniform() * 3.6e9 - 1.8e9) + 0.5;
+    xs.push_back(half);
+    xs.push_back(std::nextafter(half, 0.0));
+    xs.push_back(std::nextafter(half, 1e10));
+    xs.push_back(rng.uniform() * 3.6e9 - 1.8e9);
+    xs.push_back((rng.uniform() * 360 - 180) * kUnitsPerDegree);
+  }
+  for (double x : xs) ASSERT_EQ(round_half_away(x), std::llround(x)) << std::setprecision(20) << x;
 }
 
 }  // namespace

@@ -71,8 +71,20 @@ class Calendar {
   bool add(Instant start, Duration d, Deadline& out) const noexcept;
   // The warning instant of a stage: the deadline for N − W (wd, wh) or the deadline − W.
   bool warning(Instant start, Duration limit, Duration warn_before, Deadline& out) const noexcept;
+  // Both at once (the start is located once); `warning` is set only when `warn_before` is
+  // given. False when either falls outside 1900–2199 or the warning is not before the limit.
+  bool add_with_warning(Instant start, Duration limit, const Duration* warn_before, Deadline& deadline,
+                        Deadline* warning) const noexcept;
 
  private:
+  struct Position {
+    int64_t day = 0;           // table index of the start's local date
+    int64_t working_days = 0;  // working hours: whole working days before that date
+    int64_t into_day = 0;      // working hours: working time of that date before the start
+  };
+  bool position(Instant start, DurationUnit unit, Position& p) const noexcept;
+  bool working_days_from(const Position& p, uint32_t n, Deadline& out) const noexcept;
+  bool working_hours_from(const Position& p, uint32_t n, Deadline& out) const noexcept;
   bool add_working_days(Instant start, uint32_t n, Deadline& out) const noexcept;
   bool add_working_hours(Instant start, uint32_t n, Deadline& out) const noexcept;
   // Working ms from the table's first day to t.

@@ -24,10 +24,23 @@ inline constexpr double kUnitsPerDegree = 1e7;
 
 // Quantizes a longitude/latitude. Returns false for NaN, infinities and values outside
 // [-180, 180] × [-90, 90]: no polygon can contain such a point.
+// llround (half away from zero) for |x| < 2^52, inline: the truncation is exact there, and so
+// is x minus it (its fractional part), so the comparison decides exactly as llround does.
+inline int64_t round_half_away(double x) noexcept {
+  auto t = static_cast<int64_t>(x);
+  const double fraction = x - static_cast<double>(t);
+  if (fraction >= 0.5) {
+    ++t;
+  } else if (fraction <= -0.5) {
+    --t;
+  }
+  return t;
+}
+
 inline bool quantize(LonLat p, GridPoint& out) noexcept {
   if (!(p.lon >= -180.0 && p.lon <= 180.0 && p.lat >= -90.0 && p.lat <= 90.0)) return false;
-  out.x = static_cast<int32_t>(std::llround(p.lon * kUnitsPerDegree));
-  out.y = static_cast<int32_t>(std::llround(p.lat * kUnitsPerDegree));
+  out.x = static_cast<int32_t>(round_half_away(p.lon * kUnitsPerDegree));
+  out.y = static_cast<int32_t>(round_half_away(p.lat * kUnitsPerDegree));
   return true;
 }
 

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "whistle/detail/huge_pages.hpp"
 #include "whistle/geo.hpp"
 
 namespace whistle {
@@ -76,11 +77,12 @@ class GridIndex {
   static constexpr uint32_t kNodeHeaderWords = 5;
   static constexpr uint32_t kEdgeWords = 4;
 
+  using Words = HugeVector<uint32_t>;
   struct Storage {
     Mode mode = Mode::first_match;
     GridNode top{};
-    std::vector<uint32_t> cells;
-    std::vector<uint32_t> blob;
+    Words cells;
+    Words blob;
   };
   Storage release() &&;
   // Checks every reference and coordinate; `shape_ok` vets each shape id. On failure returns
@@ -88,8 +90,8 @@ class GridIndex {
   template <class ShapeOk>
   static bool from_storage(Storage storage, ShapeOk&& shape_ok, GridIndex& out, std::string* error);
   const GridNode& top() const noexcept { return top_; }
-  const std::vector<uint32_t>& cells() const noexcept { return cells_; }
-  const std::vector<uint32_t>& blob() const noexcept { return blob_; }
+  std::span<const uint32_t> cells() const noexcept { return cells_; }
+  std::span<const uint32_t> blob() const noexcept { return blob_; }
 
   struct Stats {
     size_t top_cells = 0, lists = 0, child_grids = 0, candidates = 0, edges = 0;
@@ -131,8 +133,8 @@ class GridIndex {
 
   Mode mode_ = Mode::first_match;
   GridNode top_{};
-  std::vector<uint32_t> cells_;
-  std::vector<uint32_t> blob_;
+  Words cells_;
+  Words blob_;
 };
 
 inline uint32_t GridIndex::find_first(GridPoint p) const noexcept {

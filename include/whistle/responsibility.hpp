@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "whistle/detail/huge_pages.hpp"
 #include "whistle/territory.hpp"
 
 namespace whistle {
@@ -102,10 +103,10 @@ class ResponsibilityIndex {
   std::vector<Assignee> cooperating_;
   std::vector<std::string> role_kinds_;
   std::vector<UnitId> direct_role_units_;  // as given (serialized in the compiled model)
-  std::vector<UnitId> role_unit_;          // [node * roles + r]: resolved along the chain
-  std::vector<RuleId> effective_;          // [matter * nodes + node]: chain rule, else `*`
+  HugeVector<UnitId> role_unit_;           // [node * roles + r]: resolved along the chain
+  HugeVector<RuleId> effective_;           // [matter * nodes + node]: chain rule, else `*`
   std::vector<uint32_t> zone_slot_;        // node -> zone slot, or kNoRule
-  std::vector<RuleId> zone_rule_;          // [matter * zones + slot]
+  HugeVector<RuleId> zone_rule_;           // [matter * zones + slot]
   size_t zone_count_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,8 +30,16 @@ std::string_view status_code_name(StatusCode code) noexcept;
 
 class [[nodiscard]] Status {
  public:
-  Status() = default;
-  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status() noexcept = default;
+  Status(StatusCode code, std::string message)
+      : code_(code), message_(code == StatusCode::ok ? nullptr : std::make_unique<std::string>(std::move(message))) {}
+  Status(const Status& o) : code_(o.code_), message_(o.message_ ? std::make_unique<std::string>(*o.message_) : nullptr) {}
+  Status& operator=(const Status& o) {
+    if (this != &o) *this = Status(o);
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
 
   static Status invalid(std::string message) { return {StatusCode::invalid_argument, std::move(message)}; }
   static Status not_found(std::string message) { return {StatusCode::not_found, std::move(message)}; }
@@ -39,13 +48,14 @@ class [[nodiscard]] Status {
 
   bool ok() const noexcept { return code_ == StatusCode::ok; }
   StatusCode code() const noexcept { return code_; }
-  const std::string& message() const noexcept { return message_; }
+  const std::string& message() const noexcept;
   // "<code name>: <message>", for logs and command-line tools.
   std::string to_string() const;
 
  private:
+  // OK costs one word and no allocation: operations return OK on their fast paths.
   StatusCode code_ = StatusCode::ok;
-  std::string message_;
+  std::unique_ptr<std::string> message_;
 };
 
 // A value or the Status saying why there is none.

@@ -38,7 +38,8 @@ class Territory {
   explicit Territory(std::vector<NodeData> nodes);
 
   size_t size() const noexcept { return nodes_.size(); }
-  std::string_view code(NodeId n) const { return nodes_[n].code; }
+  // From a packed copy: code lookups on hot paths touch a small array, not the node records.
+  std::string_view code(NodeId n) const { return {codes_.data() + code_at_[n], code_at_[n + 1] - code_at_[n]}; }
   std::string_view name(NodeId n) const { return nodes_[n].name; }
   Level level(NodeId n) const { return nodes_[n].level; }
   NodeId parent(NodeId n) const { return nodes_[n].parent; }
@@ -58,6 +59,8 @@ class Territory {
     size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
   std::vector<NodeData> nodes_;
+  std::string codes_;              // every code, back to back
+  std::vector<uint32_t> code_at_;  // per node, + one past the end
   std::vector<uint8_t> leaf_;
   std::vector<NodeId> chains_;
   std::vector<uint32_t> chain_start_;

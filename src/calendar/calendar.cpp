@@ -111,16 +111,34 @@ bool Calendar::warning(Instant start, Duration limit, Duration warn_before, Dead
   return add(start, {limit.count - warn_before.count, limit.unit}, out);
 }
 
+// Where counting starts: the start's table day and, for working hours, the working time up
+// to it. Computed once when a stage needs both its deadline and its warning.
+bool Calendar::position(Instant start, DurationUnit unit, Position& p) const noexcept {
+  const int64_t local = start + offset_ms_;
+  const int64_t day = floor_div(local, kMsPerDay);
+  p.day = day - first_day_;
+  if (p.day < 0 || p.day + 1 >= static_cast<int64_t>(work_before_.size())) return false;
+  if (unit == DurationUnit::working_hours) {
+    if (day_work_ms_ <= 0) return false;
+    p.working_days = work_before_[static_cast<size_t>(p.day)];
+    p.into_day = working_ms_until(p.day, local - day * kMsPerDay) - p.working_days * day_work_ms_;
+  }
+  return true;
+}
+
 // The deadline is 24:00 local of the n-th working day after the start's local date.
-bool Calendar::add_working_days(Instant start, uint32_t n, Deadline& out) const noexcept {
-  const int64_t d = local_day(start) - first_day_;
-  if (d < 0 || d + 1 >= static_cast<int64_t>(work_before_.size())) return false;
-  const int64_t k = int64_t{work_before_[static_cast<size_t>(d) + 1]} + n - 1;
+bool Calendar::working_days_from(const Position& p, uint32_t n, Deadline& out) const noexcept {
+  const int64_t k = int64_t{work_before_[static_cast<size_t>(p.day) + 1]} + n - 1;
   if (k >= static_cast<int64_t>(working_days_.size())) return false;
   const int64_t w = working_days_[static_cast<size_t>(k)];
   out.at = (first_day_ + w + 1) * kMsPerDay - offset_ms_;
-  out.provisional = unknown_before_[static_cast<size_t>(w) + 1] != unknown_before_[static_cast<size_t>(d) + 1];
+  out.provisional = unknown_before_[static_cast<size_t>(w) + 1] != unknown_before_[static_cast<size_t>(p.day) + 1];
   return true;
+}
+
+bool Calendar::add_working_days(Instant start, uint32_t n, Deadline& out) const noexcept {
+  Position p;
+  return position(start, DurationUnit::working_days, p) && working_days_from(p, n, out);
 }
 
 int64_t Calendar::working_ms_until(int64_t i, int64_t ms_of_day) const noexcept {
@@ -136,16 +154,14 @@ int64_t Calendar::working_ms_until(int64_t i, int64_t ms_of_day) const noexcept 
 
 // N hours of office time from the start; a count completing exactly at an interval's end
 // ends there (the earliest instant reaching the count).
-bool Calendar::add_working_hours(Instant start, uint32_t n, Deadline& out) const noexcept {
-  if (day_work_ms_ <= 0) return false;
-  const int64_t local = start + offset_ms_;
-  const int64_t day = floor_div(local, kMsPerDay);
-  const int64_t d = day - first_day_;
-  if (d < 0 || d + 1 >= static_cast<int64_t>(work_before_.size())) return false;
-  const int64_t target = working_ms_until(d, local - day * kMsPerDay) + int64_t{n} * kMsPerHour;
-  const int64_t k = (target - 1) / day_work_ms_;  // the working day (0-based) where it ends
+bool Calendar::working_hours_from(const Position& p, uint32_t n, Deadline& out) const noexcept {
+  // Working time counted from the start of working day `p.working_days` (0-based): the count
+  // ends on that day when it fits (no division on the common path), else some days later.
+  const int64_t from_day_start = p.into_day + int64_t{n} * kMsPerHour;
+  const int64_t later_days = from_day_start <= day_work_ms_ ? 0 : (from_day_start - 1) / day_work_ms_;
+  const int64_t k = p.working_days + later_days;  // the working day where it ends
   if (k >= static_cast<int64_t>(working_days_.size())) return false;
-  int64_t remaining = target - k * day_work_ms_;   // in (0, day_work_ms_]
+  int64_t remaining = from_day_start - later_days * day_work_ms_;  // in (0, day_work_ms_]
   const int64_t w = working_days_[static_cast<size_t>(k)];
   int64_t ms_of_day = remaining;
   for (const auto& iv : office_) {
@@ -157,7 +173,30 @@ bool Calendar::add_working_hours(Instant start, uint32_t n, Deadline& out) const
     remaining -= len;
   }
   out.at = (first_day_ + w) * kMsPerDay + ms_of_day - offset_ms_;
-  out.provisional = unknown_before_[static_cast<size_t>(w) + 1] != unknown_before_[static_cast<size_t>(d)];
+  out.provisional = unknown_before_[static_cast<size_t>(w) + 1] != unknown_before_[static_cast<size_t>(p.day)];
+  return true;
+}
+
+bool Calendar::add_working_hours(Instant start, uint32_t n, Deadline& out) const noexcept {
+  Position p;
+  return position(start, DurationUnit::working_hours, p) && working_hours_from(p, n, out);
+}
+
+bool Calendar::add_with_warning(Instant start, Duration limit, const Duration* warn_before, Deadline& deadline,
+                                Deadline* warning) const noexcept {
+  const bool warns = warn_before != nullptr && warning != nullptr;
+  if (limit.unit == DurationUnit::hours || limit.unit == DurationUnit::minutes) {
+    if (!add(start, limit, deadline)) return false;
+    if (warns) *warning = {deadline.at - (limit.unit == DurationUnit::hours ? kMsPerHour : kMsPerMinute) * warn_before->count, false};
+    return true;
+  }
+  Position p;
+  if (!position(start, limit.unit, p)) return false;
+  const auto from = limit.unit == DurationUnit::working_days ? &Calendar::working_days_from : &Calendar::working_hours_from;
+  if (!(this->*from)(p, limit.count, deadline)) return false;
+  if (warns && (warn_before->count >= limit.count || !(this->*from)(p, limit.count - warn_before->count, *warning))) {
+    return false;
+  }
   return true;
 }
 

@@ -18,11 +18,16 @@ std::string_view status_code_name(StatusCode code) noexcept {
   return "EUNKNOWN";
 }
 
+const std::string& Status::message() const noexcept {
+  static const std::string empty;
+  return message_ ? *message_ : empty;
+}
+
 std::string Status::to_string() const {
   if (ok()) return "OK";
   std::string out(status_code_name(code_));
   out += ": ";
-  out += message_;
+  out += message();
   return out;
 }
 

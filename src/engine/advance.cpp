@@ -156,7 +156,7 @@ void Engine::Impl::fire(const DueTimer& d, std::vector<DueTimer>& follow_ups) {
 void Engine::Impl::escalate(Shard& s, uint32_t slot, Case& c, StageClock& clock, Instant at) {
   const uint8_t stage = stage_of(clock.stage);
   const UnitId above = directory.above(c.place, c.supervisor);
-  if (c.primary != kNoUnit) s.facts.push_back({ScoreFact::escalated, false, 0, c.primary, at, 0});
+  if (c.primary != kNoUnit) engine::scratch().facts.push_back({ScoreFact::escalated, false, 0, c.primary, at, 0});
   if (above == kNoUnit) {
     const UnitId top[1] = {c.supervisor};
     emit(s, c, EventKind::escalated, at, kNoUnit, c.supervisor == kNoUnit ? std::span<const UnitId>{} : top, stage,

@@ -59,14 +59,15 @@ void Engine::Impl::add_cooperating(Shard& s, Case& c, UnitId unit) {
 }
 
 std::span<const UnitId> Engine::Impl::assignees(Shard& s, const Case& c) {
-  s.units.clear();
-  if (c.primary != kNoUnit) s.units.push_back(c.primary);
+  std::vector<UnitId>& units = engine::scratch().units;
+  units.clear();
+  if (c.primary != kNoUnit) units.push_back(c.primary);
   const auto list = cooperating(s, c);
-  s.units.insert(s.units.end(), list.begin(), list.end());
-  return s.units;
+  units.insert(units.end(), list.begin(), list.end());
+  return units;
 }
 
-uint64_t Engine::Impl::emit(Shard& s, const Case& c, EventKind kind, Instant at, UnitId actor,
+void Engine::Impl::emit(Shard& s, const Case& c, EventKind kind, Instant at, UnitId actor,
                             std::span<const UnitId> units, uint8_t stage, std::string_view detail) {
   EventDraft e;
   e.kind = kind;
@@ -77,9 +78,8 @@ uint64_t Engine::Impl::emit(Shard& s, const Case& c, EventKind kind, Instant at,
   e.level = c.level;
   e.units = units;
   e.detail = detail;
-  const uint64_t seq = log.append(e, s.facts);
-  s.facts.clear();
-  return seq;
+  log.append(s.index, s.events++, e, engine::scratch().facts);
+  engine::scratch().facts.clear();
 }
 
 void Engine::Impl::close_case(Shard& s, Case& c) {

@@ -23,7 +23,6 @@ enum class ClockPhase : uint8_t {
 
 // One open main stage (dispatch, accept, resolve, verify, revisit).
 struct StageClock {
-  Instant started = 0;
   Instant deadline = 0;          // valid when has_deadline
   Instant breached_at = 0;
   TimerWheel::Handle timer = TimerWheel::kInvalidHandle;

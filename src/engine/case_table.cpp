@@ -26,10 +26,12 @@ void CaseTable::reserve(size_t cases) {
 }
 
 void CaseTable::rehash(size_t buckets) {
-  std::vector<Bucket> old;
+  HugeVector<Bucket> old;
   old.swap(buckets_);
   buckets_.assign(std::bit_ceil(buckets), Bucket{});
   mask_ = buckets_.size() - 1;
+  published_buckets_.store(buckets_.data(), std::memory_order_relaxed);
+  published_mask_.store(mask_, std::memory_order_relaxed);
   for (const Bucket& b : old) {
     if (b.slot == kNone) continue;
     size_t i = mix_id(b.id) & mask_;

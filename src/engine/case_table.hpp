@@ -3,10 +3,12 @@
 // Thread model: guarded by the shard's lock.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "whistle/detail/huge_pages.hpp"
 #include "engine/case_record.hpp"
 
 namespace whistle::engine {
@@ -34,6 +36,14 @@ class CaseTable {
       if (b.id == id) return b.slot;
     }
   }
+  // Starts loading the bucket `hash` probes first: a new id lands anywhere in the table, so
+  // submit asks early, without the shard lock, and routes the case while the line arrives. It
+  // reads an atomic copy of the table's address and mask; after a concurrent rehash it may
+  // prefetch a stale line, which is harmless.
+  void prefetch(uint64_t hash) const noexcept {
+    const Bucket* b = published_buckets_.load(std::memory_order_relaxed);
+    if (b != nullptr) __builtin_prefetch(b + (hash & published_mask_.load(std::memory_order_relaxed)));
+  }
   // Adds a case known to be absent; returns its slot, holding a default Case with this id.
   uint32_t insert(CaseId id, uint64_t hash);
   Case& at(uint32_t slot) noexcept { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
@@ -58,8 +68,10 @@ class CaseTable {
   static constexpr size_t kMinBuckets = 256;
   void rehash(size_t buckets);
 
-  std::vector<Bucket> buckets_;
+  HugeVector<Bucket> buckets_;
   size_t mask_ = 0;
+  std::atomic<const Bucket*> published_buckets_{nullptr};
+  std::atomic<size_t> published_mask_{0};
   size_t count_ = 0;
   std::vector<std::unique_ptr<Case[]>> chunks_;
 };

@@ -22,12 +22,18 @@ Directory::Directory(const Model& model) : territory_(model.territory()) {
   }
   ladder_start_.push_back(static_cast<uint32_t>(ladder_units_.size()));
   if (territory_.size() > 0) root_ = territory_.chain(0).back();
+  first_centre_.assign(territory_.size(), kNoUnit);
+  for (NodeId n = 0; n < territory_.size(); ++n) {
+    if (ladder_start_[n] != ladder_start_[n + 1]) first_centre_[n] = ladder_units_[ladder_start_[n]];
+  }
 }
 
-bool Directory::is_ancestor_or_self(NodeId ancestor, NodeId node) const noexcept {
-  if (node == kNoNode) return false;
-  const auto chain = territory_.chain(node);
-  return std::find(chain.begin(), chain.end(), ancestor) != chain.end();
+NodeId Directory::common_ancestor(NodeId a, NodeId b) const noexcept {
+  const auto x = territory_.chain(a), y = territory_.chain(b);
+  // Chains end at the root: walk both from there while they agree.
+  NodeId common = kNoNode;
+  for (size_t i = 1; i <= x.size() && i <= y.size() && x[x.size() - i] == y[y.size() - i]; ++i) common = x[x.size() - i];
+  return common;
 }
 
 bool Directory::on_ladder(NodeId place, UnitId unit) const noexcept {
@@ -40,12 +46,12 @@ UnitId Directory::highest(NodeId place) const noexcept {
   return l.empty() ? kNoUnit : l.back();
 }
 
+// The centres on the ladder whose node is also on the primary's chain are exactly those on the
+// chain of the two chains' lowest common node; the lowest of them is that node's first centre.
 UnitId Directory::owner(NodeId place, UnitId primary) const noexcept {
-  if (primary != kNoUnit && valid_unit(primary)) {
-    const NodeId node = unit_node_[primary];
-    for (UnitId c : ladder(place)) {
-      if (is_ancestor_or_self(unit_node_[c], node)) return c;
-    }
+  if (primary != kNoUnit && valid_unit(primary) && unit_node_[primary] != kNoNode) {
+    const NodeId common = common_ancestor(place == kNoNode ? root_ : place, unit_node_[primary]);
+    if (common != kNoNode && first_centre_[common] != kNoUnit) return first_centre_[common];
   }
   return highest(place);
 }

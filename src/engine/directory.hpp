@@ -37,9 +37,11 @@ class Directory {
   UnitId above(NodeId place, UnitId supervisor) const noexcept;
 
  private:
-  bool is_ancestor_or_self(NodeId ancestor, NodeId node) const noexcept;
+  // The lowest node on both chains (a zone's chain is the zone, then its parent's).
+  NodeId common_ancestor(NodeId a, NodeId b) const noexcept;
 
   const Territory& territory_;
+  std::vector<UnitId> first_centre_;    // per node: the lowest centre serving its chain
   NodeId root_ = 0;
   std::vector<uint8_t> is_center_;
   std::vector<NodeId> unit_node_;

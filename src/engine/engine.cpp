@@ -45,13 +45,13 @@ Engine::Impl::Impl(std::shared_ptr<const Model> model, const EngineOptions& opts
       base(model),
       directory(*model),
       versions(std::make_unique<std::atomic<const Model*>[]>(kMaxVersions)),
-      log(Scoreboard(*model, scoring_offset)),
+      log(Scoreboard(*model, scoring_offset), kShards),
       advanced_to(opts.start) {
   versions[0].store(model.get(), std::memory_order_release);
   version_owners.push_back(model);
   const size_t per_shard = opts.expected_cases / kShards + 1;
   for (uint32_t i = 0; i < kShards; ++i) {
-    shards.push_back(std::make_unique<Shard>(opts.start));
+    shards.push_back(std::make_unique<Shard>(i, opts.start));
     if (opts.expected_cases > 0) {
       shards.back()->cases.reserve(per_shard + per_shard / 8);
       shards.back()->wheel.reserve(2 * per_shard);
@@ -94,11 +94,40 @@ Status Engine::submit(const Submission& sub) {
   if (sub.channel.size() > 32) return Status::invalid("channel name longer than 32 bytes");
   const uint64_t hash = engine::mix_id(sub.id);
   Shard& s = e.shard_of(hash);
+  s.cases.prefetch(hash);  // arrives while the case is routed
+  // Route outside the shard lock (the lock is then held for the case's own update only),
+  // against a version this thread pins until the new case holds it.
+  engine::VersionPin& pin = e.pins.local();
+  const uint32_t version_index = e.pin_current_version(pin);
+  const Model& m = e.version(version_index);
   Status status;
-  {
+  if (sub.matter >= m.matters().size()) {
+    status = Status::not_found("unknown matter id " + std::to_string(sub.matter));
+  } else if (sub.place != kNoNode && sub.place >= m.territory().size()) {
+    status = Status::not_found("unknown territory node id " + std::to_string(sub.place));
+  } else {
+    engine::Scratch& scratch = engine::scratch();
+    Route& route = scratch.route;
+    if (sub.place != kNoNode) {
+      m.route_at(sub.matter, sub.place, route);
+    } else {
+      m.route(sub.matter, sub.point, route, scratch.location);
+    }
+    Impl::Prepared prepared;
+    prepared.version = version_index;
+    prepared.route = &route;
+    if (route.routed()) {
+      prepared.owner = e.directory.owner(route.place, route.primary);
+      prepared.first = Impl::plan_stage(m, sub.matter, Stage::accept, at);
+      prepared.second = Impl::plan_stage(m, sub.matter, Stage::resolve, at);
+    } else {
+      prepared.owner = e.directory.highest(route.place);
+      prepared.first = Impl::plan_stage(m, sub.matter, Stage::dispatch, at);
+    }
     std::lock_guard lock(s.lock);
-    status = e.submit_locked(s, hash, sub, at);
+    status = e.submit_locked(s, hash, sub, at, prepared);
   }
+  pin.version.store(engine::VersionPin::kNone, std::memory_order_release);
   e.log.deliver();
   return status;
 }
@@ -223,11 +252,15 @@ Result<uint32_t> Engine::reload(std::shared_ptr<const Model> model) {
   if (next >= Impl::kMaxVersions) return Status(StatusCode::out_of_memory, "reload: too many model versions");
   e.versions[next].store(model.get(), std::memory_order_release);
   e.version_owners.push_back(std::move(model));
-  e.current.store(next, std::memory_order_release);
-  // Versions no open case uses any more can go (a submit reads `current` under its shard's
-  // lock, so once every shard was seen without cases of a version, none can appear).
+  e.current.store(next, std::memory_order_seq_cst);
+  // Versions no one uses any more can go: not pinned by a submission routing against it, and
+  // no open case in any shard (a submission adds its case under the shard lock before it
+  // unpins, so a version seen unpinned and then without cases in every shard stays unused).
   for (uint32_t v = 1; v < next; ++v) {
     if (!e.version_owners[v]) continue;
+    bool pinned = false;  // a submission routing against it right now (seq_cst: see VersionPin)
+    e.pins.for_each([&](engine::VersionPin& pin) { pinned |= pin.version.load(std::memory_order_seq_cst) == v; });
+    if (pinned) continue;
     size_t open = 0;
     for (auto& shard : e.shards) {
       std::lock_guard shard_lock(shard->lock);

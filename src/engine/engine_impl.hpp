@@ -15,6 +15,7 @@
 #include "engine/case_table.hpp"
 #include "engine/directory.hpp"
 #include "engine/event_log.hpp"
+#include "engine/per_thread.hpp"
 #include "engine/spin_lock.hpp"
 #include "engine/text_arena.hpp"
 #include "whistle/engine.hpp"
@@ -24,6 +25,8 @@ namespace whistle::engine {
 
 struct alignas(64) Shard {
   SpinLock lock;
+  uint32_t index = 0;   // in the engine's shard list (and the event log's)
+  uint64_t events = 0;  // events emitted for this shard's cases: their order in the log
   CaseTable cases;
   TimerWheel wheel;
   std::vector<Summons> summons;
@@ -33,14 +36,22 @@ struct alignas(64) Shard {
   TextArena refs;
   std::vector<uint32_t> open_by_version;  // open cases routed with each model version
   size_t open_cases = 0;
-  // Scratch reused by operations: no allocation per case.
+
+  Shard(uint32_t i, Instant start) : index(i), wheel(start) {}
+};
+
+// Per-thread scratch reused by operations (no allocation per case; thread-local, so its lines
+// stay in the calling core's cache whatever shard the case lives in).
+struct Scratch {
   Route route;
   Location location;
   std::vector<UnitId> units;
   std::vector<ScoreFact> facts;
-
-  explicit Shard(Instant start) : wheel(start) {}
 };
+inline Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
 
 // Channel names interned to small numbers; reads scan atomics, never lock.
 class ChannelTable {
@@ -78,6 +89,22 @@ struct DueTimer {
   }
 };
 
+// A stage about to open: its deadline and warning, worked out from the model alone.
+struct StagePlan {
+  Stage stage = Stage::dispatch;
+  bool has_deadline = false;
+  bool warns = false;
+  Instant deadline = 0;
+  Instant warning = 0;
+};
+
+// A thread's hazard on a model version: set while a submission routes against the version
+// outside any shard lock, so reload never frees a version someone is reading.
+struct alignas(64) VersionPin {
+  static constexpr uint32_t kNone = 0xFFFFFFFFu;
+  std::atomic<uint32_t> version{kNone};
+};
+
 class RealtimeDriver;
 
 }  // namespace whistle::engine
@@ -85,7 +112,7 @@ class RealtimeDriver;
 namespace whistle {
 
 struct Engine::Impl {
-  static constexpr uint32_t kShardBits = 6;
+  static constexpr uint32_t kShardBits = 4;
   static constexpr uint32_t kShards = 1u << kShardBits;
   static constexpr uint32_t kMaxVersions = 1u << 16;
 
@@ -100,7 +127,16 @@ struct Engine::Impl {
   uint32_t shard_index(uint64_t hash) const { return static_cast<uint32_t>(hash >> (64 - kShardBits)); }
 
   // ---- operations (operations.cpp), under the shard's lock ----
-  Status submit_locked(engine::Shard& s, uint64_t hash, const Submission& sub, Instant at);
+  // Pins the current version for this thread and returns it (see VersionPin).
+  uint32_t pin_current_version(engine::VersionPin& pin);
+  // The case routed and its first stages planned by the caller, outside the lock.
+  struct Prepared {
+    uint32_t version = 0;
+    const Route* route = nullptr;
+    UnitId owner = kNoUnit;
+    engine::StagePlan first, second;  // accept and resolve, or dispatch alone
+  };
+  Status submit_locked(engine::Shard& s, uint64_t hash, const Submission& sub, Instant at, const Prepared& p);
   Status act_locked(engine::Shard& s, engine::Case& c, uint32_t slot, const Action& a, Instant at);
   Instant operation_instant(Instant requested) const;
   Status check_instant(Instant at) const;
@@ -112,12 +148,15 @@ struct Engine::Impl {
   bool is_cooperating(const engine::Shard& s, const engine::Case& c, UnitId unit) const;
   // Primary then cooperating, into s.units.
   std::span<const UnitId> assignees(engine::Shard& s, const engine::Case& c);
-  uint64_t emit(engine::Shard& s, const engine::Case& c, EventKind kind, Instant at, UnitId actor,
+  void emit(engine::Shard& s, const engine::Case& c, EventKind kind, Instant at, UnitId actor,
                 std::span<const UnitId> units, uint8_t stage, std::string_view detail);
   void close_case(engine::Shard& s, engine::Case& c);
 
   // ---- stage clocks (stage_clocks.cpp), under the shard's lock ----
   void arm_stage(engine::Shard& s, uint32_t slot, engine::Case& c, Stage stage, Instant from);
+  void open_stage(engine::Shard& s, uint32_t slot, engine::Case& c, const engine::StagePlan& plan);
+  static engine::StagePlan plan_stage(const Model& m, MatterId matter, Stage stage, Instant from);
+  static const StageSla* stage_sla(const Model& m, MatterId matter, Stage stage, const Calendar** calendar);
   // Closes the stage's clock; returns whether it had breached (false when it was not open).
   bool close_stage(engine::Shard& s, engine::Case& c, Stage stage);
   void close_all_timers(engine::Shard& s, engine::Case& c);
@@ -142,6 +181,7 @@ struct Engine::Impl {
   std::vector<std::shared_ptr<const Model>> version_owners;  // under reload_mutex
   std::atomic<uint32_t> current{0};
   std::mutex reload_mutex;
+  engine::PerThread<engine::VersionPin> pins;
   engine::ChannelTable channels;
   std::vector<std::unique_ptr<engine::Shard>> shards;
   EventLog log;

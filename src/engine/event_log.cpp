@@ -1,72 +1,162 @@
 #include "engine/event_log.hpp"
 
-#include <mutex>
+#include <algorithm>
 
 namespace whistle {
 
-uint64_t EventLog::append(const EventDraft& e, std::span<const ScoreFact> facts) {
-  std::lock_guard lock(lock_);
-  const uint64_t seq = next_seq_++;
-  records_.push_back({seq, e.case_id, e.at, e.actor, static_cast<uint32_t>(units_.size()),
-                      static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(e.detail.size()),
-                      static_cast<uint16_t>(e.units.size()), e.level, e.kind, e.stage});
-  units_.insert(units_.end(), e.units.begin(), e.units.end());
-  text_.append(e.detail);
-  for (const ScoreFact& f : facts) scores_.apply(f);
-  return seq;
+EventLog::EventLog(Scoreboard scores, size_t shards) : next_shard_count_(shards, 0), scores_(std::move(scores)) {}
+
+void EventLog::Buffer::copy_from(const Buffer& from, const Record& r) {
+  Record copy = r;
+  copy.units_at = static_cast<uint32_t>(units.size());
+  copy.text_at = static_cast<uint32_t>(text.size());
+  copy.facts_at = static_cast<uint32_t>(facts.size());
+  records.push_back(copy);
+  units.insert(units.end(), from.units.begin() + r.units_at, from.units.begin() + r.units_at + r.units_count);
+  text.append(from.text, r.text_at, r.text_length);
+  facts.insert(facts.end(), from.facts.begin() + r.facts_at, from.facts.begin() + r.facts_at + r.facts_count);
 }
 
-// Moves up to `max` records into `out`; spans are fixed up once the batch's buffers are final.
+void EventLog::append(uint32_t shard, uint64_t shard_count, const EventDraft& e, std::span<const ScoreFact> facts) {
+  ThreadBuffer& tb = threads_.local();
+  std::lock_guard lock(tb.lock);
+  Buffer& b = tb.buffer;
+  b.records.push_back({0, shard_count, e.case_id, e.at, e.actor, shard, static_cast<uint32_t>(b.units.size()),
+                       static_cast<uint32_t>(b.text.size()), static_cast<uint32_t>(e.detail.size()),
+                       static_cast<uint32_t>(b.facts.size()), static_cast<uint16_t>(e.units.size()),
+                       static_cast<uint16_t>(facts.size()), e.level, e.kind, e.stage});
+  // Element by element: these are a handful of items, cheaper than a call to memcpy each.
+  for (UnitId u : e.units) b.units.push_back(u);
+  if (!e.detail.empty()) b.text.append(e.detail);
+  for (const ScoreFact& f : facts) b.facts.push_back(f);
+  tb.count.store(b.records.size(), std::memory_order_seq_cst);  // see deliver()
+}
+
+// Numbers an event, copies it to the ready queue and counts its facts.
+void EventLog::emit_to_ready(const Buffer& from, const Record& r) {
+  ready_.copy_from(from, r);
+  ready_.records.back().seq = next_seq_++;
+  ++next_shard_count_[r.shard];
+  for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(from.facts[r.facts_at + k]);
+}
+
+void EventLog::merge() {
+  std::lock_guard registry(threads_.registry_mutex());
+  auto& buffers = threads_.slots();
+  size_t fresh = 0, sources = 0, source = 0;
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    ThreadBuffer& tb = *buffers[i];
+    if (tb.count.load(std::memory_order_seq_cst) != 0) {
+      {
+        std::lock_guard lock(tb.lock);  // held for a swap only: the producer never waits long
+        std::swap(tb.buffer, tb.incoming);
+        tb.count.store(0, std::memory_order_relaxed);
+      }
+      if (tb.head == tb.pending.records.size()) {
+        tb.pending.clear();
+        tb.head = 0;
+        std::swap(tb.pending, tb.incoming);
+      } else {
+        for (const Record& r : tb.incoming.records) tb.pending.copy_from(tb.incoming, r);
+      }
+      tb.incoming.clear();  // its capacity goes back to the producer at the next swap
+      ++fresh;
+    }
+    if (tb.head < tb.pending.records.size()) {
+      ++sources;
+      source = i;
+    }
+  }
+  if (fresh == 0) return;  // nothing new: nothing held back can have become free
+
+  // One thread's events and an empty ready queue: number them in place and hand the whole
+  // buffer over (the common case, and the only one for a single-threaded host).
+  if (sources == 1 && ready_.records.empty()) {
+    ThreadBuffer& tb = *buffers[source];
+    Buffer& p = tb.pending;
+    size_t i = tb.head;
+    for (; i < p.records.size(); ++i) {
+      Record& r = p.records[i];
+      if (r.shard_count != next_shard_count_[r.shard]) break;
+      r.seq = next_seq_++;
+      ++next_shard_count_[r.shard];
+      for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(p.facts[r.facts_at + k]);
+    }
+    if (tb.head == 0 && i == p.records.size()) {
+      std::swap(ready_, p);
+      ready_head_ = 0;
+      p.clear();
+      tb.head = 0;
+      return;
+    }
+    for (size_t j = tb.head; j < i; ++j) ready_.copy_from(p, p.records[j]);
+    tb.head = i;
+  }
+
+  // Interleave: the earliest event among those whose shard predecessor has gone.
+  for (;;) {
+    ThreadBuffer* best = nullptr;
+    for (const auto& tb : buffers) {
+      if (tb->head == tb->pending.records.size()) continue;
+      const Record& r = tb->pending.records[tb->head];
+      if (r.shard_count != next_shard_count_[r.shard]) continue;
+      if (best == nullptr || r.at < best->pending.records[best->head].at) best = tb.get();
+    }
+    if (best == nullptr) break;
+    emit_to_ready(best->pending, best->pending.records[best->head++]);
+  }
+  for (const auto& tb : buffers) {
+    if (tb->head == tb->pending.records.size()) {
+      tb->pending.clear();
+      tb->head = 0;
+    }
+  }
+}
+
+// Moves up to `max` ready events into `out`; spans are fixed up once its buffers are final.
 size_t EventLog::take(EventBatch& out, size_t max) {
   out.clear();
-  const size_t n = std::min(max, records_.size() - head_);
+  const size_t n = std::min(max, ready_.records.size() - ready_head_);
+  if (ready_head_ == 0 && n == ready_.records.size()) {
+    // All of it: hand over the unit and text buffers instead of copying them.
+    out.units_.swap(ready_.units);
+    out.text_.swap(ready_.text);
+    out.events_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const Record& r = ready_.records[i];
+      out.events_[i] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
+                        {out.units_.data() + r.units_at, r.units_count}, {out.text_.data() + r.text_at, r.text_length}};
+    }
+    ready_.clear();
+    return n;
+  }
   out.events_.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    const Record& r = records_[head_ + i];
-    Event& e = out.events_[i];
-    e.seq = r.seq;
-    e.case_id = r.case_id;
-    e.at = r.at;
-    e.kind = r.kind;
-    e.stage = r.stage;
-    e.level = r.level;
-    e.actor = r.actor;
-    out.units_.insert(out.units_.end(), units_.begin() + r.units_at, units_.begin() + r.units_at + r.units_count);
-    out.text_.append(text_, r.text_at, r.text_length);
+    const Record& r = ready_.records[ready_head_ + i];
+    out.units_.insert(out.units_.end(), ready_.units.begin() + r.units_at,
+                      ready_.units.begin() + r.units_at + r.units_count);
+    out.text_.append(ready_.text, r.text_at, r.text_length);
   }
   size_t units_at = 0, text_at = 0;
   for (size_t i = 0; i < n; ++i) {
-    const Record& r = records_[head_ + i];
-    Event& e = out.events_[i];
-    e.units = {out.units_.data() + units_at, r.units_count};
-    e.detail = {out.text_.data() + text_at, r.text_length};
+    const Record& r = ready_.records[ready_head_ + i];
+    out.events_[i] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
+                      {out.units_.data() + units_at, r.units_count}, {out.text_.data() + text_at, r.text_length}};
     units_at += r.units_count;
     text_at += r.text_length;
   }
-  head_ += n;
-  compact();
+  ready_head_ += n;
+  if (ready_head_ == ready_.records.size()) {
+    ready_.clear();
+    ready_head_ = 0;
+  } else if (ready_head_ >= 4096 && ready_head_ * 2 >= ready_.records.size()) {
+    // Drop what was taken once it is the larger part, so the queue stays near the host's lag.
+    Buffer rest;
+    for (size_t i = ready_head_; i < ready_.records.size(); ++i) rest.copy_from(ready_, ready_.records[i]);
+    ready_ = std::move(rest);
+    ready_head_ = 0;
+  }
   return n;
-}
-
-// Drops taken records once they are the larger part, so the buffers stay near the lag.
-void EventLog::compact() {
-  if (head_ == records_.size()) {
-    records_.clear();
-    units_.clear();
-    text_.clear();
-    head_ = 0;
-    return;
-  }
-  if (head_ < 4096 || head_ * 2 < records_.size()) return;
-  const uint32_t units_base = records_[head_].units_at, text_base = records_[head_].text_at;
-  records_.erase(records_.begin(), records_.begin() + static_cast<std::ptrdiff_t>(head_));
-  for (Record& r : records_) {
-    r.units_at -= units_base;
-    r.text_at -= text_base;
-  }
-  units_.erase(units_.begin(), units_.begin() + units_base);
-  text_.erase(0, text_base);
-  head_ = 0;
 }
 
 size_t EventLog::poll(EventBatch& out, size_t max) {
@@ -74,52 +164,69 @@ size_t EventLog::poll(EventBatch& out, size_t max) {
     out.clear();
     return 0;
   }
-  std::lock_guard lock(lock_);
+  std::lock_guard lock(merge_mutex_);
+  merge();
   return take(out, max);
 }
 
 void EventLog::set_callback(std::function<void(const Event&)> callback) {
   {
-    std::lock_guard lock(lock_);
+    std::lock_guard lock(merge_mutex_);
     callback_ = callback ? std::make_shared<std::function<void(const Event&)>>(std::move(callback)) : nullptr;
     has_callback_.store(callback_ != nullptr, std::memory_order_release);
   }
   deliver();
 }
 
+// One deliverer at a time. A producer that finds another delivering leaves its events to it:
+// the deliverer, after stepping down, looks at the buffers once more (sequentially consistent
+// with the producer's append and its failed claim) and takes over again if anything is left.
 void EventLog::deliver() {
   if (!has_callback_.load(std::memory_order_acquire)) return;
-  if (delivering_.exchange(true, std::memory_order_acq_rel)) return;  // the deliverer takes ours too
+  if (delivering_.exchange(true, std::memory_order_seq_cst)) return;
   EventBatch batch;
   for (;;) {
     std::shared_ptr<std::function<void(const Event&)>> callback;
     {
-      std::lock_guard lock(lock_);
-      if (head_ == records_.size() || !callback_) {
-        // Released under the lock: an append that saw `delivering_` set is already visible here.
-        delivering_.store(false, std::memory_order_release);
-        return;
-      }
-      take(batch, 1024);
+      std::lock_guard lock(merge_mutex_);
+      merge();
       callback = callback_;
+      if (ready_head_ < ready_.records.size() && callback) take(batch, 1024);
     }
-    for (const Event& e : batch) (*callback)(e);
+    if (!batch.empty()) {
+      for (const Event& e : batch) (*callback)(e);
+      batch.clear();
+      continue;
+    }
+    delivering_.store(false, std::memory_order_seq_cst);
+    bool left = false;
+    threads_.for_each([&](ThreadBuffer& tb) { left |= tb.count.load(std::memory_order_seq_cst) != 0; });
+    if (!left || delivering_.exchange(true, std::memory_order_seq_cst)) return;
   }
 }
 
-uint64_t EventLog::issued() const {
-  std::lock_guard lock(lock_);
+uint64_t EventLog::issued() {
+  std::lock_guard lock(merge_mutex_);
+  merge();
   return next_seq_ - 1;
 }
 
-size_t EventLog::pending() const {
-  std::lock_guard lock(lock_);
-  return records_.size() - head_;
+size_t EventLog::pending() {
+  std::lock_guard lock(merge_mutex_);
+  merge();
+  size_t n = ready_.records.size() - ready_head_;
+  threads_.for_each([&](ThreadBuffer& tb) { n += tb.pending.records.size() - tb.head; });
+  return n;
 }
 
-size_t EventLog::memory_bytes() const {
-  std::lock_guard lock(lock_);
-  return records_.capacity() * sizeof(Record) + units_.capacity() * sizeof(UnitId) + text_.capacity();
+size_t EventLog::memory_bytes() {
+  std::lock_guard lock(merge_mutex_);
+  size_t bytes = ready_.capacity_bytes();
+  threads_.for_each([&](ThreadBuffer& tb) {
+    std::lock_guard buffer_lock(tb.lock);
+    bytes += tb.buffer.capacity_bytes() + tb.incoming.capacity_bytes() + tb.pending.capacity_bytes();
+  });
+  return bytes;
 }
 
 }  // namespace whistle

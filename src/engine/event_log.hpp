@@ -1,21 +1,33 @@
-// EventLog: where events get their sequence numbers and wait for the host. One short lock:
-// an append stamps the next number and copies the event (and applies its score facts, so the
-// scoreboard sees events in sequence order); a poll moves a batch out. Storage is three flat
-// buffers (records, unit ids, detail text) compacted as the host consumes, so appending
-// allocates nothing once they have grown to the host's polling lag.
-// Thread model: every method may be called from any thread; deliver() runs the callback on
-// one thread at a time, in order, and must be called outside the caller's other locks.
+// EventLog: where events wait for the host and get their sequence numbers.
+//
+// Producers share nothing. An operation, holding its case's shard lock, appends the event —
+// stamped with the shard's own running count — and the score facts it implies to its own
+// thread's buffer, whose lines stay in that core's cache. A merge (on poll, on callback
+// delivery, before a score query) takes the buffers and interleaves them into one stream that
+// keeps every thread's order and every shard's order (so the events of one case keep their
+// causal order), preferring the earliest instant among the events free to go next; only then
+// does each event get its sequence number, so the numbers run 1, 2, 3, … with no gap, and the
+// facts reach the scoreboard in that order. An event whose shard count was taken but whose
+// append is not yet visible holds back its shard's later events until the next merge.
+// With one thread the stream is exactly the order of the calls: replays are deterministic.
+//
+// Thread model: append() from any thread holding the event's shard lock; everything else from
+// any thread, serialized by the merge lock; deliver() runs the callback on one thread at a
+// time, in order, and must be called outside the caller's other locks.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "engine/per_thread.hpp"
 #include "engine/spin_lock.hpp"
 #include "whistle/events.hpp"
 #include "whistle/scoring.hpp"
@@ -36,47 +48,78 @@ struct EventDraft {
 
 class EventLog {
  public:
-  explicit EventLog(Scoreboard scores) : scores_(std::move(scores)) {}
+  EventLog(Scoreboard scores, size_t shards);
 
-  uint64_t append(const EventDraft& e, std::span<const ScoreFact> facts = {});
+  // Appends to the calling thread's buffer. `shard_count` is the shard's running event count,
+  // taken (and incremented) by the caller under the shard lock.
+  void append(uint32_t shard, uint64_t shard_count, const EventDraft& e, std::span<const ScoreFact> facts = {});
   size_t poll(EventBatch& out, size_t max);
   void set_callback(std::function<void(const Event&)> callback);
   // Hands pending events to the callback, if one is set.
   void deliver();
 
-  uint64_t issued() const;        // sequence numbers handed out so far
-  size_t pending() const;
-  size_t memory_bytes() const;
-  // Runs f(const Scoreboard&) under the lock.
+  uint64_t issued();  // sequence numbers handed out so far (after a merge)
+  size_t pending();
+  size_t memory_bytes();
+  // Runs f(const Scoreboard&) with every event so far counted.
   template <class F>
-  auto with_scores(F&& f) const {
-    std::lock_guard lock(lock_);
+  auto with_scores(F&& f) {
+    std::lock_guard lock(merge_mutex_);
+    merge();
     return f(scores_);
   }
 
  private:
   struct Record {
-    uint64_t seq;
+    uint64_t seq;          // 0 until the merge numbers it
+    uint64_t shard_count;  // the event's place in its shard's order
     CaseId case_id;
     Instant at;
     UnitId actor;
-    uint32_t units_at;
-    uint32_t text_at;
-    uint32_t text_length;
-    uint16_t units_count;
+    uint32_t shard;
+    uint32_t units_at, text_at, text_length, facts_at;
+    uint16_t units_count, facts_count;
     uint16_t level;
     EventKind kind;
     uint8_t stage;
   };
-  size_t take(EventBatch& out, size_t max);  // under lock_
-  void compact();                            // under lock_
+  struct Buffer {
+    std::vector<Record> records;
+    std::vector<UnitId> units;
+    std::string text;
+    std::vector<ScoreFact> facts;
+    void clear() {
+      records.clear();
+      units.clear();
+      text.clear();
+      facts.clear();
+    }
+    size_t capacity_bytes() const {
+      return records.capacity() * sizeof(Record) + units.capacity() * sizeof(UnitId) + text.capacity() +
+             facts.capacity() * sizeof(ScoreFact);
+    }
+    // Copies record `r` of `from` (with its data) to the end of this buffer.
+    void copy_from(const Buffer& from, const Record& r);
+  };
+  struct alignas(64) ThreadBuffer {
+    engine::SpinLock lock;
+    std::atomic<size_t> count{0};  // records in `buffer`, read without the lock
+    Buffer buffer;                 // being appended to
+    Buffer incoming;               // swapped out of `buffer` by a merge (under the lock: O(1))
+    Buffer pending;                // taken by a merge, not yet in the stream; from `head`
+    size_t head = 0;
+  };
 
-  mutable engine::SpinLock lock_;
-  std::vector<Record> records_;
-  size_t head_ = 0;  // first record not yet taken
-  std::vector<UnitId> units_;
-  std::string text_;
+  void merge();                              // under merge_mutex_
+  void emit_to_ready(const Buffer& from, const Record& r);
+  size_t take(EventBatch& out, size_t max);  // under merge_mutex_
+
+  engine::PerThread<ThreadBuffer> threads_;  // one buffer per producing thread
+  std::mutex merge_mutex_;
+  std::vector<uint64_t> next_shard_count_;  // per shard: the count that may go next
   uint64_t next_seq_ = 1;
+  Buffer ready_;                            // numbered, not yet polled; from ready_head_
+  size_t ready_head_ = 0;
   Scoreboard scores_;
   std::shared_ptr<std::function<void(const Event&)>> callback_;
   std::atomic<bool> has_callback_{false};

@@ -38,25 +38,27 @@ Status Engine::Impl::check_instant(Instant at) const {
   return {};
 }
 
-Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& sub, Instant at) {
+uint32_t Engine::Impl::pin_current_version(engine::VersionPin& pin) {
+  uint32_t v = current.load(std::memory_order_seq_cst);
+  for (;;) {
+    pin.version.store(v, std::memory_order_seq_cst);
+    const uint32_t again = current.load(std::memory_order_seq_cst);  // a reload in between?
+    if (again == v) return v;
+    v = again;
+  }
+}
+
+// The case was routed, owned and its stages planned by the caller (outside the lock, against
+// the pinned version): here only the case's own state changes.
+Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& sub, Instant at, const Prepared& p) {
+  const Model& m = version(p.version);
+  const Route& route = *p.route;
+  const uint32_t version_index = p.version;
   if (s.cases.find(sub.id, hash) != kNone) {
     return {StatusCode::already_exists, case_text(sub.id) + " was already submitted"};
   }
-  const uint32_t version_index = current.load(std::memory_order_acquire);
-  const Model& m = version(version_index);
-  if (sub.matter >= m.matters().size()) return Status::not_found("unknown matter id " + std::to_string(sub.matter));
-  if (sub.place != kNoNode && sub.place >= m.territory().size()) {
-    return Status::not_found("unknown territory node id " + std::to_string(sub.place));
-  }
   const uint8_t channel = channels.intern(sub.channel);
   if (channel == engine::ChannelTable::kMax) return Status::invalid("too many distinct channels (255)");
-
-  Route& route = s.route;
-  if (sub.place != kNoNode) {
-    m.route_at(sub.matter, sub.place, route);
-  } else {
-    m.route(sub.matter, sub.point, route, s.location);
-  }
   const uint32_t slot = s.cases.insert(sub.id, hash);
   Case& c = s.cases.at(slot);
   c.received = at;
@@ -77,19 +79,18 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
     c.primary = route.primary;
     c.primary_since = at;
     set_cooperating(s, c, route.cooperating);
-    c.supervisor = directory.owner(c.place, c.primary);
-    s.facts.push_back({ScoreFact::received, false, 0, c.primary, at, 0});
+    c.supervisor = p.owner;
+    engine::scratch().facts.push_back({ScoreFact::received, false, 0, c.primary, at, 0});
     const std::string_view leaf = c.place == kNoNode ? std::string_view{} : m.territory().code(c.place);
     emit(s, c, EventKind::dispatched, at, kNoUnit, assignees(s, c), kNoStage, leaf);
-    arm_stage(s, slot, c, Stage::accept, at);
-    arm_stage(s, slot, c, Stage::resolve, at);
   } else {
     c.state = CaseState::unrouted;
     c.route = route.outcome;
-    c.supervisor = directory.highest(c.place);
+    c.supervisor = p.owner;
     emit(s, c, EventKind::unrouted, at, kNoUnit, {}, kNoStage, route_outcome_name(route.outcome));
-    arm_stage(s, slot, c, Stage::dispatch, at);
   }
+  open_stage(s, slot, c, p.first);
+  if (route.routed()) open_stage(s, slot, c, p.second);
   return {};
 }
 
@@ -145,7 +146,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       set_cooperating(s, c, a.units.subspan(1));
       c.supervisor = directory.owner(c.place, c.primary);
       c.level = 0;
-      s.facts.push_back({ScoreFact::received, false, 0, c.primary, at, 0});
+      engine::scratch().facts.push_back({ScoreFact::received, false, 0, c.primary, at, 0});
       emit(s, c, EventKind::assigned, at, actor, assignees(s, c), stage_of(Stage::dispatch), {});
       arm_stage(s, slot, c, Stage::accept, at);
       arm_stage(s, slot, c, Stage::resolve, at);
@@ -155,7 +156,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       if (c.state != CaseState::dispatched) return wrong_state(c, a.op);
       const bool late = close_stage(s, c, Stage::accept);
       c.state = CaseState::accepted;
-      s.facts.push_back({ScoreFact::accepted, !late, 0, c.primary, at, 0});
+      engine::scratch().facts.push_back({ScoreFact::accepted, !late, 0, c.primary, at, 0});
       emit(s, c, EventKind::accepted, at, actor, {}, stage_of(Stage::accept), {});
       return {};
     }
@@ -163,7 +164,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       if (c.state != CaseState::dispatched && c.state != CaseState::accepted) return wrong_state(c, a.op);
       close_stage(s, c, Stage::accept);
       close_stage(s, c, Stage::resolve);
-      s.facts.push_back({ScoreFact::returned, false, 0, c.primary, at, 0});
+      engine::scratch().facts.push_back({ScoreFact::returned, false, 0, c.primary, at, 0});
       c.state = CaseState::returned;
       c.primary = kNoUnit;
       set_cooperating(s, c, {});
@@ -179,7 +180,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
         if (u != c.primary && !is_cooperating(s, c, u)) add_cooperating(s, c, u);
         if (find_summons(s, c, u, true) != nullptr) continue;  // already summoned, not yet reported
         summon(s, slot, c, u, at);
-        s.facts.push_back({ScoreFact::summoned, false, 0, u, at, 0});
+        engine::scratch().facts.push_back({ScoreFact::summoned, false, 0, u, at, 0});
       }
       emit(s, c, EventKind::whistled, at, actor, a.units, stage_of(Stage::report), {});
       return {};
@@ -193,7 +194,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       if (m->timer != TimerWheel::kInvalidHandle) s.wheel.cancel(m->timer);
       m->timer = TimerWheel::kInvalidHandle;
       m->reported = true;
-      s.facts.push_back({ScoreFact::reported, !m->overdue, 0, actor, at, 0});
+      engine::scratch().facts.push_back({ScoreFact::reported, !m->overdue, 0, actor, at, 0});
       const UnitId unit[1] = {actor};
       emit(s, c, EventKind::reported_in, at, actor, unit, stage_of(Stage::report), {});
       return {};
@@ -202,7 +203,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       if (c.state != CaseState::accepted) return wrong_state(c, a.op);
       const bool late = close_stage(s, c, Stage::resolve);
       c.state = CaseState::resolved;
-      s.facts.push_back({ScoreFact::resolved, !late, 0, c.primary, at, at - c.primary_since});
+      engine::scratch().facts.push_back({ScoreFact::resolved, !late, 0, c.primary, at, at - c.primary_since});
       emit(s, c, EventKind::resolved, at, actor, {}, stage_of(Stage::resolve), a.text);
       arm_stage(s, slot, c, Stage::verify, at);
       return {};
@@ -216,7 +217,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
         arm_stage(s, slot, c, Stage::revisit, at);
       } else {
         c.state = CaseState::accepted;
-        s.facts.push_back({ScoreFact::redone, false, 0, c.primary, at, 0});
+        engine::scratch().facts.push_back({ScoreFact::redone, false, 0, c.primary, at, 0});
         emit(s, c, EventKind::redo, at, actor, {}, stage_of(Stage::verify), {});
         arm_stage(s, slot, c, Stage::resolve, at);
       }
@@ -225,11 +226,11 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
     case Operation::evaluate: {
       if (c.state != CaseState::verified) return wrong_state(c, a.op);
       close_stage(s, c, Stage::revisit);
-      s.facts.push_back({ScoreFact::evaluated, false, a.score, c.primary, at, 0});
+      engine::scratch().facts.push_back({ScoreFact::evaluated, false, a.score, c.primary, at, 0});
       const std::string detail = "score:" + std::to_string(a.score);
       if (a.reopen) {
         c.state = CaseState::accepted;
-        s.facts.push_back({ScoreFact::redone, false, 0, c.primary, at, 0});
+        engine::scratch().facts.push_back({ScoreFact::redone, false, 0, c.primary, at, 0});
         emit(s, c, EventKind::reopened, at, actor, {}, stage_of(Stage::revisit), detail);
         arm_stage(s, slot, c, Stage::resolve, at);
       } else {

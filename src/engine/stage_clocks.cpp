@@ -15,14 +15,38 @@ using engine::Shard;
 using engine::StageClock;
 using engine::Summons;
 
-const StageSla* Engine::Impl::stage_sla(const Case& c, Stage stage, const Calendar** calendar) const {
-  const Model& m = version(c.version);
-  const Matter& matter = m.matters()[c.matter];
-  if (matter.sla_class == kNoSlaClass) return nullptr;
-  const StageSla& sla = m.sla_classes()[matter.sla_class].stage(stage);
+const StageSla* Engine::Impl::stage_sla(const Model& m, MatterId matter, Stage stage, const Calendar** calendar) {
+  const uint32_t cls = m.matters()[matter].sla_class;
+  if (cls == kNoSlaClass) return nullptr;
+  const StageSla& sla = m.sla_classes()[cls].stage(stage);
   if (!sla.has_deadline || sla.calendar == kNoCalendar) return nullptr;
   *calendar = &m.calendars()[sla.calendar];
   return &sla;
+}
+
+const StageSla* Engine::Impl::stage_sla(const Case& c, Stage stage, const Calendar** calendar) const {
+  return stage_sla(version(c.version), c.matter, stage, calendar);
+}
+
+// The deadline (and warning) of a stage opened at `from`: pure arithmetic on the model, so a
+// submission works it out before it takes the shard lock.
+engine::StagePlan Engine::Impl::plan_stage(const Model& m, MatterId matter, Stage stage, Instant from) {
+  engine::StagePlan plan;
+  plan.stage = stage;
+  const Calendar* calendar = nullptr;
+  const StageSla* sla = stage_sla(m, matter, stage, &calendar);
+  if (sla == nullptr) return plan;
+  Calendar::Deadline deadline, warning;
+  const bool warns = stage != Stage::revisit && sla->warn_before;
+  if (!calendar->add_with_warning(from, sla->limit, warns ? &*sla->warn_before : nullptr, deadline,
+                                  warns ? &warning : nullptr)) {
+    return plan;  // beyond the calendar's range: no deadline
+  }
+  plan.has_deadline = true;
+  plan.deadline = deadline.at;
+  plan.warns = warns;
+  plan.warning = warning.at;
+  return plan;
 }
 
 void Engine::Impl::note_deadline(Instant at) noexcept {
@@ -38,6 +62,10 @@ void Engine::Impl::arm_timer(Shard& s, TimerWheel::Handle& handle, Instant at, u
 }
 
 void Engine::Impl::arm_stage(Shard& s, uint32_t slot, Case& c, Stage stage, Instant from) {
+  open_stage(s, slot, c, plan_stage(version(c.version), c.matter, stage, from));
+}
+
+void Engine::Impl::open_stage(Shard& s, uint32_t slot, Case& c, const engine::StagePlan& plan) {
   uint32_t index = 0;
   while (index < 2 && c.clocks[index].open) ++index;
   if (index == 2) return;  // cannot happen: at most accept and resolve are open together
@@ -46,24 +74,16 @@ void Engine::Impl::arm_stage(Shard& s, uint32_t slot, Case& c, Stage stage, Inst
   clock = StageClock{};
   clock.generation = generation;
   clock.open = true;
-  clock.stage = stage;
-  clock.started = from;
-  const Calendar* calendar = nullptr;
-  const StageSla* sla = stage_sla(c, stage, &calendar);
-  if (sla == nullptr) return;
-  Calendar::Deadline deadline;
-  if (!calendar->add(from, sla->limit, deadline)) return;  // beyond the calendar's range
+  clock.stage = plan.stage;
+  if (!plan.has_deadline) return;
   clock.has_deadline = true;
-  clock.deadline = deadline.at;
-  Calendar::Deadline warning;
-  const bool warns = stage != Stage::revisit && sla->warn_before &&
-                     calendar->warning(from, sla->limit, *sla->warn_before, warning);
-  if (warns) {
+  clock.deadline = plan.deadline;
+  if (plan.warns) {
     clock.phase = ClockPhase::warn;
-    arm_timer(s, clock.timer, warning.at, engine::clock_payload(slot, index, generation));
+    arm_timer(s, clock.timer, plan.warning, engine::clock_payload(slot, index, generation));
   } else {
-    clock.phase = stage == Stage::revisit ? ClockPhase::expire : ClockPhase::breach;
-    arm_timer(s, clock.timer, deadline.at, engine::clock_payload(slot, index, generation));
+    clock.phase = plan.stage == Stage::revisit ? ClockPhase::expire : ClockPhase::breach;
+    arm_timer(s, clock.timer, plan.deadline, engine::clock_payload(slot, index, generation));
   }
 }
 

@@ -18,17 +18,17 @@ flatbuffers::Offset<fb::GridIndexFb> write_index(flatbuffers::FlatBufferBuilder&
                                                  const GridIndex& index) {
   const auto& t = index.top();
   const fb::GridNodeFb top(t.x0, t.y0, t.shift, t.nx, t.ny);
-  auto cells = b.CreateVector(index.cells());
-  auto blob = b.CreateVector(index.blob());
+  auto cells = b.CreateVector(index.cells().data(), index.cells().size());
+  auto blob = b.CreateVector(index.blob().data(), index.blob().size());
   return fb::CreateGridIndexFb(b, static_cast<uint8_t>(index.mode()), &top, cells, blob);
 }
 
 // FlatBuffers stores scalars little-endian, as the hosts we build for are: a plain copy.
 static_assert(FLATBUFFERS_LITTLEENDIAN, "compiled models assume a little-endian host");
-template <class T>
-std::vector<T> copy_vector(const flatbuffers::Vector<T>* v) {
+template <class T, class Out = std::vector<T>>
+Out copy_vector(const flatbuffers::Vector<T>* v) {
   if (!v || v->size() == 0) return {};
-  std::vector<T> out(v->size());
+  Out out(v->size());
   std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
   return out;
 }
@@ -42,8 +42,8 @@ bool read_index(const fb::GridIndexFb* in, ShapeOk shape_ok, GridIndex& out, std
   GridIndex::Storage s;
   s.mode = static_cast<GridIndex::Mode>(in->mode());
   if (const auto* t = in->top()) s.top = {t->x0(), t->y0(), t->shift(), t->nx(), t->ny()};
-  s.cells = copy_vector(in->cells());
-  s.blob = copy_vector(in->blob());
+  s.cells = copy_vector<uint32_t, GridIndex::Words>(in->cells());
+  s.blob = copy_vector<uint32_t, GridIndex::Words>(in->blob());
   return GridIndex::from_storage(std::move(s), shape_ok, out, &error);
 }
 

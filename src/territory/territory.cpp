@@ -34,6 +34,11 @@ Territory::Territory(std::vector<NodeData> nodes) : nodes_(std::move(nodes)) {
     }
   }
   chain_start_.push_back(static_cast<uint32_t>(chains_.size()));
+  for (const NodeData& node : nodes_) {
+    code_at_.push_back(static_cast<uint32_t>(codes_.size()));
+    codes_ += node.code;
+  }
+  code_at_.push_back(static_cast<uint32_t>(codes_.size()));
   by_code_.reserve(n);
   for (size_t i = 0; i < n; ++i) by_code_.emplace(nodes_[i].code, static_cast<NodeId>(i));
 }

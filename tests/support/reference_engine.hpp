@@ -1,8 +1,9 @@
 // A slow, obviously-correct model of SPEC §3, written apart from the engine: cases in a
 // std::map, every pending timer in one vector searched for the earliest each time, deadlines
 // by walking the calendar one day (or one office interval) at a time. It takes the same
-// decisions the engine documents (docs/decisions.md): checks in the order instant, actor, case,
-// arguments, permission, state; a return clears the primary; whistled units join as
+// decisions the engine documents (docs/decisions.md): submit checks the instant, the lengths,
+// the matter, the place, then the id; act checks the instant, actor, case, arguments,
+// permission, state; a return clears the primary; whistled units join as
 // cooperating; events render exactly as the engine's.
 #pragma once
 
@@ -82,9 +83,9 @@ class ReferenceEngine {
   StatusCode submit(const Submission& s) {
     if (s.received < clock_) return StatusCode::invalid_argument;
     if (s.external_ref.size() > 64 || s.channel.size() > 32) return StatusCode::invalid_argument;
-    if (cases_.count(s.id)) return StatusCode::already_exists;
     if (s.matter >= m_->matters().size()) return StatusCode::not_found;
     if (s.place != kNoNode && s.place >= m_->territory().size()) return StatusCode::not_found;
+    if (cases_.count(s.id)) return StatusCode::already_exists;
     Route route;
     Location scratch;
     if (s.place != kNoNode) {

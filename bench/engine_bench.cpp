@@ -1,0 +1,292 @@
+// The case engine on the sample county:
+//   Submit     end to end — locate, resolve, create the case, arm accept and resolve, emit the
+//              event — with 1 and 2 threads (events polled by the submitting threads);
+//   Lifecycle  submit → accept → resolve → verify → evaluate on the manual clock, a share of
+//              them late so warnings, breaches and escalations fire;
+//   Memory     bytes per open case (RSS and the engine's own count) at 10M open cases;
+//   CaseStore  the shards' case tables against tbb::concurrent_hash_map in the same run.
+#include <tbb/concurrent_hash_map.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "bench_support.hpp"
+#include "engine/case_table.hpp"
+#include "engine/spin_lock.hpp"
+#include "sample/sample_model.hpp"
+#include "whistle/engine.hpp"
+
+namespace whistle::bench {
+namespace {
+
+constexpr Instant kStart = 1'758'852'000'000;  // 2025-09-26T10:00:00+08:00
+
+std::shared_ptr<const Model> county() {
+  static const std::shared_ptr<const Model> model = [] {
+    const std::string dir = (std::filesystem::temp_directory_path() / "whistle-bench-engine").string();
+    if (!sample::write_model_files(sample::make_sample_county(), dir).ok()) std::abort();
+    auto m = Model::load_directory(dir);
+    if (!m.ok()) std::abort();
+    return *m;
+  }();
+  return model;
+}
+
+// Cases spread over the county (clustered around places, as real ones are).
+struct Workload {
+  std::vector<LonLat> points;
+  std::vector<MatterId> matters;
+  explicit Workload(size_t n) {
+    const sample::TilingSpec t = sample::county_tiling({});
+    const Box box{t.x0 / kUnitsPerDegree, t.y0 / kUnitsPerDegree, (t.x0 + double(t.cols) * t.cell) / kUnitsPerDegree,
+                  (t.y0 + double(t.rows) * t.cell) / kUnitsPerDegree};
+    points = clustered_points(box, n, 5, 40);
+    sample::Random rng(6);
+    matters.resize(n);
+    for (auto& m : matters) m = static_cast<MatterId>(rng.below(county()->matters().size()));
+  }
+};
+
+const Workload& workload() {
+  static const Workload w(1 << 20);
+  return w;
+}
+
+size_t drain(Engine& engine, EventBatch& batch) {
+  size_t n = 0;
+  while (size_t k = engine.poll_events(batch, 4096)) n += k;
+  return n;
+}
+
+std::unique_ptr<Engine> g_engine;
+constexpr size_t kSubmitsPerThread = 1'500'000;
+std::atomic<uint64_t> g_latency_id{1ull << 62};
+
+void BM_Submit(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    EngineOptions options;
+    options.start = kStart;
+    options.expected_cases = kSubmitsPerThread * static_cast<size_t>(state.threads()) + 300'000;
+    g_engine.reset();
+    g_engine = std::move(Engine::open(county(), options)).value();
+  }
+  // Google Benchmark starts the threads' loops together, after thread 0's setup.
+  const Workload& w = workload();
+  EventBatch batch;
+  Submission s;
+  s.received = kStart;
+  s.channel = "hotline";
+  size_t i = static_cast<size_t>(state.thread_index()) * 7919, done = 0;
+  CaseId id = (static_cast<CaseId>(state.thread_index()) << 40) + 1;  // each thread its own ids
+  for (auto _ : state) {
+    const size_t k = i++ & (w.points.size() - 1);
+    s.id = id++;
+    s.point = w.points[k];
+    s.matter = w.matters[k];
+    if (!g_engine->submit(s).ok()) state.SkipWithError("submit failed");
+    // One poller, as a host runs: thread 0 takes the events of all threads.
+    if ((++done & 1023) == 0 && state.thread_index() == 0) drain(*g_engine, batch);
+  }
+  if (state.thread_index() == 0) drain(*g_engine, batch);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  if (state.thread_index() == 0) {
+    // Latency of single submissions (TSC), on an engine already holding the cases above.
+    latency_counters(state, 200'000, [&](size_t n) {
+      s.id = g_latency_id++;
+      s.point = w.points[n & (w.points.size() - 1)];
+      s.matter = w.matters[n & (w.points.size() - 1)];
+      benchmark::DoNotOptimize(g_engine->submit(s));
+      if ((n & 1023) == 0) drain(*g_engine, batch);
+    });
+  }
+}
+
+// Submit, accept, resolve, verify, evaluate; every 10th case accepts late, every 7th resolves
+// late, so warnings, breaches and escalations fire as the clock advances.
+void BM_Lifecycle(benchmark::State& state) {
+  const auto cases = static_cast<size_t>(state.range(0));
+  const Workload& w = workload();
+  const Model& m = *county();
+  size_t events = 0, escalations = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    EngineOptions options;
+    options.start = kStart;
+    options.expected_cases = cases;
+    auto engine = std::move(Engine::open(county(), options)).value();
+    EventBatch batch;
+    const UnitId centre = m.find_unit("CTR-370783");
+    state.ResumeTiming();
+    Instant now = kStart;
+    for (size_t i = 0; i < cases; ++i) {
+      if (i % 256 == 0) {
+        now += 60'000;  // a minute per 256 cases: ~370k cases a day
+        engine->advance(now);
+        events += drain(*engine, batch);
+      }
+      const size_t k = i & (w.points.size() - 1);
+      Submission s;
+      s.id = i + 1;
+      s.point = w.points[k];
+      s.matter = w.matters[k];
+      s.received = now;
+      s.channel = "app";
+      engine->submit(s);
+      CaseInfo info;  // the host learns the primary from the `dispatched` event; looked up here
+      engine->get_case(s.id, info);
+      if (info.primary == kNoUnit) {
+        Action assign{Operation::assign, s.id, centre, now};
+        const UnitId d01[1] = {m.find_unit("D01")};
+        assign.units = d01;
+        engine->act(assign);
+        info.primary = d01[0];
+      }
+      const Instant late = i % 10 == 0 ? 2 * 86'400'000 : 0, later = i % 7 == 0 ? 5 * 86'400'000 : 0;
+      engine->act({Operation::accept, s.id, info.primary, now + late});
+      engine->act({Operation::resolve, s.id, info.primary, now + late + later + 3'600'000});
+      Action verify{Operation::verify, s.id, centre, now + late + later + 7'200'000};
+      verify.pass = true;
+      engine->act(verify);
+      Action evaluate{Operation::evaluate, s.id, centre, now + late + later + 10'800'000};
+      evaluate.score = static_cast<uint8_t>(1 + i % 5);
+      engine->act(evaluate);
+    }
+    engine->advance(now + 30LL * 86'400'000);
+    events += drain(*engine, batch);
+    state.PauseTiming();
+    escalations = 0;
+    for (UnitId u = 0; u < m.units().size(); ++u) escalations += engine->unit_score(u).counts.escalations;
+    engine.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * cases));
+  state.counters["events_per_case"] = double(events) / double(state.iterations() * cases);
+  state.counters["escalations"] = double(escalations);
+}
+
+size_t rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * 4096;
+}
+
+void BM_MemoryPerOpenCase(benchmark::State& state) {
+  const auto cases = static_cast<size_t>(state.range(0));
+  const Workload& w = workload();
+  for (auto _ : state) {
+    const size_t before = rss_bytes();
+    EngineOptions options;
+    options.start = kStart;
+    auto engine = std::move(Engine::open(county(), options)).value();
+    EventBatch batch;
+    Submission s;
+    s.received = kStart;
+    s.channel = "hotline";
+    for (size_t i = 0; i < cases; ++i) {
+      s.id = i + 1;
+      s.point = w.points[i & (w.points.size() - 1)];
+      s.matter = w.matters[i & (w.points.size() - 1)];
+      engine->submit(s);
+      if ((i & 4095) == 0) drain(*engine, batch);
+    }
+    drain(*engine, batch);
+    const EngineStats stats = engine->stats();
+    state.counters["rss_bytes_per_case"] = double(rss_bytes() - before) / double(cases);
+    state.counters["engine_bytes_per_case"] = double(stats.memory_bytes) / double(cases);
+    state.counters["timers_per_case"] = double(stats.timers) / double(cases);
+  }
+}
+
+// ---- the case store alone: whistle's shards against tbb::concurrent_hash_map ----
+
+struct ShardedStore {
+  struct alignas(64) Shard {
+    engine::SpinLock lock;
+    engine::CaseTable table;
+  };
+  std::vector<std::unique_ptr<Shard>> shards;
+  explicit ShardedStore(size_t expected) {
+    for (int i = 0; i < 64; ++i) {
+      shards.push_back(std::make_unique<Shard>());
+      shards.back()->table.reserve(expected / 64 + expected / 512);
+    }
+  }
+  void insert(CaseId id, Instant at) {
+    const uint64_t h = engine::mix_id(id);
+    Shard& s = *shards[h >> 58];
+    std::lock_guard lock(s.lock);
+    if (s.table.find(id, h) != engine::kNone) return;
+    s.table.at(s.table.insert(id, h)).received = at;
+  }
+  bool update(CaseId id) {
+    const uint64_t h = engine::mix_id(id);
+    Shard& s = *shards[h >> 58];
+    std::lock_guard lock(s.lock);
+    const uint32_t slot = s.table.find(id, h);
+    if (slot == engine::kNone) return false;
+    s.table.at(slot).state = CaseState::accepted;
+    return true;
+  }
+};
+
+struct TbbStore {
+  tbb::concurrent_hash_map<CaseId, engine::Case> map;
+  explicit TbbStore(size_t expected) : map(expected) {}
+  void insert(CaseId id, Instant at) {
+    decltype(map)::accessor a;
+    if (map.insert(a, id)) {
+      a->second.id = id;
+      a->second.received = at;
+    }
+  }
+  bool update(CaseId id) {
+    decltype(map)::accessor a;
+    if (!map.find(a, id)) return false;
+    a->second.state = CaseState::accepted;
+    return true;
+  }
+};
+
+template <class Store>
+void BM_CaseStore(benchmark::State& state) {
+  constexpr size_t kCases = 4'000'000;
+  static std::unique_ptr<Store> store;
+  if (state.thread_index() == 0) store = std::make_unique<Store>(kCases);
+  const auto threads = static_cast<uint64_t>(state.threads());
+  const auto me = static_cast<uint64_t>(state.thread_index());
+  uint64_t i = 0;
+  for (auto _ : state) {
+    // Per case: insert, then two updates (accept, resolve) as the lifecycle does.
+    const CaseId id = (i++ % (kCases / threads)) * threads + me + 1;
+    store->insert(id, kStart);
+    benchmark::DoNotOptimize(store->update(id));
+    benchmark::DoNotOptimize(store->update(id ^ 1));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
+BENCHMARK(BM_Submit)->Threads(1)->Threads(2)->UseRealTime()->Iterations(kSubmitsPerThread);
+BENCHMARK(BM_Lifecycle)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_MemoryPerOpenCase)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Threads(1)->Threads(2)->UseRealTime();
+
+}  // namespace
+}  // namespace whistle::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  whistle::bench::RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.print_speedups({{"BM_CaseStore<ShardedStore>/real_time/threads:1", "BM_CaseStore<TbbStore>/real_time/threads:1"},
+                           {"BM_CaseStore<ShardedStore>/real_time/threads:2", "BM_CaseStore<TbbStore>/real_time/threads:2"},
+                           {"BM_Submit/iterations:1500000/real_time/threads:2", "BM_Submit/iterations:1500000/real_time/threads:1"},
+                           {"BM_CaseStore<ShardedStore>/real_time/threads:2", "BM_CaseStore<ShardedStore>/real_time/threads:1"},
+                           {"BM_CaseStore<TbbStore>/real_time/threads:2", "BM_CaseStore<TbbStore>/real_time/threads:1"}});
+  benchmark::Shutdown();
+  return 0;
+}
