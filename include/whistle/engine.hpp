@@ -42,6 +42,7 @@ struct EngineOptions {
   Clock clock = Clock::manual;
   Instant start = 0;            // manual clock: the initial instant
   size_t expected_cases = 0;    // pre-sizes the case tables (no rehash below this many)
+  uint32_t shards = 0;          // case shards (rounded up to a power of two); 0: 8 per hardware thread, at least 16
   // Scoring days are local days at this offset; default: the model's first calendar's.
   std::optional<int32_t> scoring_utc_offset_minutes;
   ScoreWeights weights;

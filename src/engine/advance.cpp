@@ -77,7 +77,7 @@ Status Engine::Impl::advance_to(Instant now) {
     if (bound > now) break;
     const Instant window_end = std::min(now, bound + kWindowMs - 1);
     due.clear();
-    for (uint32_t i = 0; i < kShards; ++i) collect_due(i, window_end, due);
+    for (uint32_t i = 0; i < shards.size(); ++i) collect_due(i, window_end, due);
     std::sort(due.begin(), due.end());
     size_t next = 0;
     const auto later = [](const DueTimer& a, const DueTimer& b) { return b < a; };

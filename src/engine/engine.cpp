@@ -3,6 +3,8 @@
 #include "whistle/engine.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <thread>
 
 #include "engine/engine_impl.hpp"
 #include "engine/realtime_driver.hpp"
@@ -40,17 +42,26 @@ std::string_view engine::ChannelTable::name(uint8_t channel) const {
 
 // ---- opening ----
 
+uint32_t Engine::Impl::shard_bits_for(uint32_t requested) {
+  uint32_t want = requested;
+  if (want == 0) want = std::max(16u, 8 * std::max(1u, std::thread::hardware_concurrency()));
+  want = std::clamp(want, 1u, 4096u);
+  return static_cast<uint32_t>(std::bit_width(want - 1));  // next power of two's exponent
+}
+
 Engine::Impl::Impl(std::shared_ptr<const Model> model, const EngineOptions& opts, int32_t scoring_offset)
     : options(opts),
+      shard_bits(shard_bits_for(opts.shards)),
       base(model),
       directory(*model),
       versions(std::make_unique<std::atomic<const Model*>[]>(kMaxVersions)),
-      log(Scoreboard(*model, scoring_offset), kShards),
+      log(Scoreboard(*model, scoring_offset), size_t{1} << shard_bits),
       advanced_to(opts.start) {
   versions[0].store(model.get(), std::memory_order_release);
   version_owners.push_back(model);
-  const size_t per_shard = opts.expected_cases / kShards + 1;
-  for (uint32_t i = 0; i < kShards; ++i) {
+  const uint32_t count = 1u << shard_bits;
+  const size_t per_shard = opts.expected_cases / count + 1;
+  for (uint32_t i = 0; i < count; ++i) {
     shards.push_back(std::make_unique<Shard>(i, opts.start));
     if (opts.expected_cases > 0) {
       shards.back()->cases.reserve(per_shard + per_shard / 8);

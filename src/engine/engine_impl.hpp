@@ -112,8 +112,9 @@ class RealtimeDriver;
 namespace whistle {
 
 struct Engine::Impl {
-  static constexpr uint32_t kShardBits = 4;
-  static constexpr uint32_t kShards = 1u << kShardBits;
+  // Shards: a power of two, by default 8 per hardware thread (at least 16), so two threads
+  // rarely want one shard at once, yet each shard's hot state stays warm.
+  static uint32_t shard_bits_for(uint32_t requested);
   static constexpr uint32_t kMaxVersions = 1u << 16;
 
   Impl(std::shared_ptr<const Model> model, const EngineOptions& options, int32_t scoring_offset);
@@ -123,8 +124,7 @@ struct Engine::Impl {
   const Model& version(uint32_t v) const { return *versions[v].load(std::memory_order_acquire); }
 
   // ---- shards ----
-  engine::Shard& shard_of(uint64_t hash) { return *shards[hash >> (64 - kShardBits)]; }
-  uint32_t shard_index(uint64_t hash) const { return static_cast<uint32_t>(hash >> (64 - kShardBits)); }
+  engine::Shard& shard_of(uint64_t hash) { return *shards[hash >> (64 - shard_bits)]; }
 
   // ---- operations (operations.cpp), under the shard's lock ----
   // Pins the current version for this thread and returns it (see VersionPin).
@@ -175,6 +175,7 @@ struct Engine::Impl {
 
   // ---- state ----
   EngineOptions options;
+  uint32_t shard_bits;
   std::shared_ptr<const Model> base;  // territory and units, the same in every version
   engine::Directory directory;
   std::unique_ptr<std::atomic<const Model*>[]> versions;

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   const Instant start = 1'758'852'000'000;  // 2025-09-26T10:00+08:00
   EngineOptions options;
   options.start = start;
+  options.shards = 4;  // few shards: threads meet on the same shard often
   auto engine = std::move(Engine::open(model_a, options)).value();
 
   std::atomic<bool> stop{false};
