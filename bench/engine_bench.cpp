@@ -16,6 +16,7 @@
 #include "engine/case_table.hpp"
 #include "engine/spin_lock.hpp"
 #include "sample/sample_model.hpp"
+#include "sample/workload.hpp"
 #include "whistle/engine.hpp"
 
 namespace whistle::bench {
@@ -103,67 +104,48 @@ void BM_Submit(benchmark::State& state) {
   }
 }
 
-// Submit, accept, resolve, verify, evaluate; every 10th case accepts late, every 7th resolves
-// late, so warnings, breaches and escalations fire as the clock advances.
+// The sample workload (sample/workload.hpp): whole lifecycles in time order on the manual
+// clock — submit, accept, resolve, verify, evaluate, with returns, whistles, redo, reopened and
+// unevaluated cases, a share of every stage late so warnings, breaches and escalations fire.
 void BM_Lifecycle(benchmark::State& state) {
-  const auto cases = static_cast<size_t>(state.range(0));
-  const Workload& w = workload();
-  const Model& m = *county();
-  size_t events = 0, escalations = 0;
+  sample::WorkloadSpec spec;
+  spec.cases = static_cast<size_t>(state.range(0));
+  static const sample::Workload w = sample::make_workload(*county(), spec);
+  size_t events = 0, rejected = 0;
+  std::array<size_t, kEventKindCount> kinds{};
   for (auto _ : state) {
     state.PauseTiming();
     EngineOptions options;
-    options.start = kStart;
-    options.expected_cases = cases;
+    options.start = spec.start;
+    options.expected_cases = spec.cases;
     auto engine = std::move(Engine::open(county(), options)).value();
+    sample::WorkloadRunner runner(*engine, w);
     EventBatch batch;
-    const UnitId centre = m.find_unit("CTR-370783");
+    kinds = {};
     state.ResumeTiming();
-    Instant now = kStart;
-    for (size_t i = 0; i < cases; ++i) {
-      if (i % 256 == 0) {
-        now += 60'000;  // a minute per 256 cases: ~370k cases a day
-        engine->advance(now);
-        events += drain(*engine, batch);
+    for (size_t from = 0; from < w.ops.size(); from += 4096) {
+      rejected += runner.run(from, std::min(w.ops.size(), from + 4096));
+      while (engine->poll_events(batch, 8192) > 0) {
+        events += batch.size();
+        for (const Event& e : batch) ++kinds[static_cast<size_t>(e.kind)];
       }
-      const size_t k = i & (w.points.size() - 1);
-      Submission s;
-      s.id = i + 1;
-      s.point = w.points[k];
-      s.matter = w.matters[k];
-      s.received = now;
-      s.channel = "app";
-      engine->submit(s);
-      CaseInfo info;  // the host learns the primary from the `dispatched` event; looked up here
-      engine->get_case(s.id, info);
-      if (info.primary == kNoUnit) {
-        Action assign{Operation::assign, s.id, centre, now};
-        const UnitId d01[1] = {m.find_unit("D01")};
-        assign.units = d01;
-        engine->act(assign);
-        info.primary = d01[0];
-      }
-      const Instant late = i % 10 == 0 ? 2 * 86'400'000 : 0, later = i % 7 == 0 ? 5 * 86'400'000 : 0;
-      engine->act({Operation::accept, s.id, info.primary, now + late});
-      engine->act({Operation::resolve, s.id, info.primary, now + late + later + 3'600'000});
-      Action verify{Operation::verify, s.id, centre, now + late + later + 7'200'000};
-      verify.pass = true;
-      engine->act(verify);
-      Action evaluate{Operation::evaluate, s.id, centre, now + late + later + 10'800'000};
-      evaluate.score = static_cast<uint8_t>(1 + i % 5);
-      engine->act(evaluate);
     }
-    engine->advance(now + 30LL * 86'400'000);
-    events += drain(*engine, batch);
+    (void)engine->advance(spec.start + (spec.days + 30) * int64_t{86'400'000});  // every stage runs out
+    while (engine->poll_events(batch, 8192) > 0) {
+      events += batch.size();
+      for (const Event& e : batch) ++kinds[static_cast<size_t>(e.kind)];
+    }
     state.PauseTiming();
-    escalations = 0;
-    for (UnitId u = 0; u < m.units().size(); ++u) escalations += engine->unit_score(u).counts.escalations;
     engine.reset();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * cases));
-  state.counters["events_per_case"] = double(events) / double(state.iterations() * cases);
-  state.counters["escalations"] = double(escalations);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * spec.cases));
+  state.counters["ops_per_case"] = double(w.ops.size()) / double(spec.cases);
+  state.counters["events_per_case"] = double(events) / double(state.iterations() * spec.cases);
+  state.counters["rejected_per_case"] = double(rejected) / double(state.iterations() * spec.cases);
+  for (EventKind k : {EventKind::warned, EventKind::breached, EventKind::escalated, EventKind::report_overdue}) {
+    state.counters[std::string(event_kind_name(k))] = double(kinds[static_cast<size_t>(k)]);
+  }
 }
 
 size_t rss_bytes() {

@@ -129,6 +129,9 @@ class Engine {
   void set_event_callback(std::function<void(const Event&)> callback);
 
   Status get_case(CaseId id, CaseInfo& out) const;
+  // A hint: starts loading what finding case `id` touches first. A host working through a
+  // stream of operations calls it a few operations ahead; the miss then overlaps other work.
+  void prefetch(CaseId id) const noexcept;
 
   // Swaps in a new model version: new responsibility list, matters, SLA classes, calendars.
   // The territory and the units must be the same (codes, in order). Returns the new version.

@@ -26,18 +26,19 @@ constexpr Instant kWindowMs = 60'000;
 constexpr uint8_t stage_of(Stage s) { return static_cast<uint8_t>(s); }
 }  // namespace
 
-// Rebuilds the lower bound on every shard's earliest timer. Arms racing with this lower it
-// themselves after the reset (they hold their shard's lock; the scan takes it).
+// Rebuilds the lower bound on every shard's earliest timer from the shards' own bounds. An arm
+// racing with this lowers its shard's bound and then the global one itself; the reset comes
+// first, so either the scan sees the shard's new bound or the arm's lowering comes after it.
 void Engine::Impl::refresh_next_due() {
-  next_due.store(TimerWheel::kNever, std::memory_order_release);
-  for (auto& shard : shards) {
-    std::lock_guard lock(shard->lock);
-    note_deadline(shard->wheel.next_deadline_bound());
-  }
+  next_due.store(TimerWheel::kNever, std::memory_order_seq_cst);
+  Instant lowest = TimerWheel::kNever;
+  for (auto& shard : shards) lowest = std::min(lowest, shard->next_due.load(std::memory_order_seq_cst));
+  note_deadline(lowest);
 }
 
 void Engine::Impl::collect_due(uint32_t shard_index, Instant window_end, std::vector<DueTimer>& out) {
   Shard& s = *shards[shard_index];
+  if (s.next_due.load(std::memory_order_seq_cst) > window_end) return;  // nothing due here
   std::lock_guard lock(s.lock);
   s.wheel.advance(window_end, [&](Instant at, uint64_t payload) {
     DueTimer d{at, DueTimer::warning, kNoStage, 0, kNoUnit, shard_index, payload};
@@ -61,11 +62,18 @@ void Engine::Impl::collect_due(uint32_t shard_index, Instant window_end, std::ve
     }
     out.push_back(d);
   });
+  s.next_due.store(s.wheel.next_deadline_bound(), std::memory_order_seq_cst);
 }
 
 Status Engine::Impl::advance_to(Instant now) {
+  // Nothing due by `now`: move the clock and go (the common case between two operations of a
+  // replay), without the advance lock.
+  Instant clock_now = advanced_to.load(std::memory_order_acquire);
+  if (options.clock == EngineOptions::Clock::realtime) now = std::max(now, clock_now);
+  while (now >= clock_now && now < next_due.load(std::memory_order_acquire)) {
+    if (advanced_to.compare_exchange_weak(clock_now, now, std::memory_order_acq_rel)) return {};
+  }
   std::lock_guard advancing(advance_mutex);
-  if (options.clock == EngineOptions::Clock::realtime) now = std::max(now, advanced_to.load(std::memory_order_acquire));
   if (now < advanced_to.load(std::memory_order_acquire)) {
     return Status::invalid("advance to " + format_iso8601(now, 0) + " is before the clock (" +
                            format_iso8601(advanced_to.load(), 0) + ")");

@@ -191,6 +191,11 @@ void Engine::set_event_callback(std::function<void(const Event&)> callback) {
 
 // ---- lookups ----
 
+void Engine::prefetch(CaseId id) const noexcept {
+  const uint64_t hash = engine::mix_id(id);
+  impl_->shard_of(hash).cases.prefetch(hash);
+}
+
 Status Engine::get_case(CaseId id, CaseInfo& out) const {
   Impl& e = *impl_;
   const uint64_t hash = engine::mix_id(id);

@@ -27,6 +27,9 @@ struct alignas(64) Shard {
   SpinLock lock;
   uint32_t index = 0;   // in the engine's shard list (and the event log's)
   uint64_t events = 0;  // events emitted for this shard's cases: their order in the log
+  // No timer of this shard is due before this (written under the lock, read without it):
+  // advance() skips the shards with nothing due in its window, and never locks them.
+  std::atomic<Instant> next_due{TimerWheel::kNever};
   CaseTable cases;
   TimerWheel wheel;
   std::vector<Summons> summons;

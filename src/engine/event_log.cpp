@@ -21,15 +21,27 @@ void EventLog::append(uint32_t shard, uint64_t shard_count, const EventDraft& e,
   ThreadBuffer& tb = threads_.local();
   std::lock_guard lock(tb.lock);
   Buffer& b = tb.buffer;
-  b.records.push_back({0, shard_count, e.case_id, e.at, e.actor, shard, static_cast<uint32_t>(b.units.size()),
-                       static_cast<uint32_t>(b.text.size()), static_cast<uint32_t>(e.detail.size()),
-                       static_cast<uint32_t>(b.facts.size()), static_cast<uint16_t>(e.units.size()),
-                       static_cast<uint16_t>(facts.size()), e.level, e.kind, e.stage});
+  Record& r = b.records.emplace_back();
+  r.seq = 0;
+  r.shard_count = shard_count;
+  r.case_id = e.case_id;
+  r.at = e.at;
+  r.actor = e.actor;
+  r.shard = shard;
+  r.units_at = static_cast<uint32_t>(b.units.size());
+  r.text_at = static_cast<uint32_t>(b.text.size());
+  r.text_length = static_cast<uint32_t>(e.detail.size());
+  r.facts_at = static_cast<uint32_t>(b.facts.size());
+  r.units_count = static_cast<uint16_t>(e.units.size());
+  r.facts_count = static_cast<uint16_t>(facts.size());
+  r.level = e.level;
+  r.kind = e.kind;
+  r.stage = e.stage;
   // Element by element: these are a handful of items, cheaper than a call to memcpy each.
   for (UnitId u : e.units) b.units.push_back(u);
   if (!e.detail.empty()) b.text.append(e.detail);
   for (const ScoreFact& f : facts) b.facts.push_back(f);
-  tb.count.store(b.records.size(), std::memory_order_seq_cst);  // see deliver()
+  tb.count.store(b.records.size(), std::memory_order_release);  // see deliver() for callbacks
 }
 
 // Numbers an event, copies it to the ready queue and counts its facts.
@@ -46,7 +58,7 @@ void EventLog::merge() {
   size_t fresh = 0, sources = 0, source = 0;
   for (size_t i = 0; i < buffers.size(); ++i) {
     ThreadBuffer& tb = *buffers[i];
-    if (tb.count.load(std::memory_order_seq_cst) != 0) {
+    if (tb.count.load(std::memory_order_acquire) != 0) {
       {
         std::lock_guard lock(tb.lock);  // held for a swap only: the producer never waits long
         std::swap(tb.buffer, tb.incoming);
@@ -179,10 +191,13 @@ void EventLog::set_callback(std::function<void(const Event&)> callback) {
 }
 
 // One deliverer at a time. A producer that finds another delivering leaves its events to it:
-// the deliverer, after stepping down, looks at the buffers once more (sequentially consistent
-// with the producer's append and its failed claim) and takes over again if anything is left.
+// the deliverer, after stepping down, looks at the buffers once more (fenced against the
+// producer's append and its failed claim) and takes over again if anything is left.
 void EventLog::deliver() {
   if (!has_callback_.load(std::memory_order_acquire)) return;
+  // Dekker with the deliverer below: our append's count store, then (fence) the claim; its
+  // step-down, then (fence) its look at the counts. One of the two sees the other.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   if (delivering_.exchange(true, std::memory_order_seq_cst)) return;
   EventBatch batch;
   for (;;) {
@@ -199,6 +214,7 @@ void EventLog::deliver() {
       continue;
     }
     delivering_.store(false, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     bool left = false;
     threads_.for_each([&](ThreadBuffer& tb) { left |= tb.count.load(std::memory_order_seq_cst) != 0; });
     if (!left || delivering_.exchange(true, std::memory_order_seq_cst)) return;

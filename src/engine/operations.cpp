@@ -96,6 +96,10 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
 
 Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& a, Instant at) {
   const UnitId actor = a.actor;
+  // Most operations close a stage: its timer's generation is a random read, started now.
+  for (const auto& clock : c.clocks) {
+    if (clock.timer != TimerWheel::kInvalidHandle) s.wheel.prefetch(clock.timer);
+  }
   // Arguments.
   if (a.op == Operation::assign || a.op == Operation::whistle) {
     if (a.units.empty()) {

@@ -51,13 +51,14 @@ engine::StagePlan Engine::Impl::plan_stage(const Model& m, MatterId matter, Stag
 
 void Engine::Impl::note_deadline(Instant at) noexcept {
   Instant seen = next_due.load(std::memory_order_relaxed);
-  while (at < seen && !next_due.compare_exchange_weak(seen, at, std::memory_order_acq_rel)) {
+  while (at < seen && !next_due.compare_exchange_weak(seen, at, std::memory_order_seq_cst)) {
   }
   if (realtime) realtime->wake_before(at);
 }
 
 void Engine::Impl::arm_timer(Shard& s, TimerWheel::Handle& handle, Instant at, uint64_t payload) {
   handle = s.wheel.arm(at, payload);
+  if (at < s.next_due.load(std::memory_order_relaxed)) s.next_due.store(at, std::memory_order_seq_cst);
   note_deadline(at);
 }
 

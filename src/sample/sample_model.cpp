@@ -204,6 +204,7 @@ ModelFiles make_sample_county(const CountySpec& spec) {
   }
   for (const auto& [code, t] : communities) {
     u += "COM-" + code + ",村居委会" + code.substr(6) + ",community," + code + ",zongzhi\n";
+    u += "SVC-" + code + ",网格服务站" + code.substr(6) + ",center," + code + ",zongzhi\n";
   }
   for (const auto& code : grid_codes) {
     u += "GT-" + code + ",网格员" + code.substr(6) + ",grid_team," + code + ",zongzhi\n";
