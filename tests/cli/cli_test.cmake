@@ -119,3 +119,20 @@ execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/m
 if(rc EQUAL 0 OR NOT err MATCHES "--ops")
   message(FATAL_ERROR "missing ops file: rc=${rc} err=${err}")
 endif()
+
+# whistle demo on a small workload: the reports exist, parse, and account for every case.
+execute_process(COMMAND ${WHISTLE} demo --cases 3000 --days 5 --dir ${WORK}/demo-model --out ${WORK}/demo
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "replayed in" OR NOT EXISTS ${WORK}/demo/report.html)
+  message(FATAL_ERROR "demo: rc=${rc}\n${out}\n${err}")
+endif()
+file(READ ${WORK}/demo/report.json report)
+string(JSON cases GET "${report}" workload cases)
+string(JSON rejected GET "${report}" run rejected)
+string(JSON dispatched GET "${report}" events_by_kind dispatched)
+string(JSON unrouted GET "${report}" events_by_kind unrouted)
+string(JSON closed GET "${report}" events_by_kind closed)
+math(EXPR received "${dispatched} + ${unrouted}")
+if(NOT cases EQUAL 3000 OR NOT received EQUAL 3000 OR NOT closed EQUAL 3000 OR NOT rejected EQUAL 0)
+  message(FATAL_ERROR "demo report: cases=${cases} received=${received} closed=${closed} rejected=${rejected}")
+endif()
