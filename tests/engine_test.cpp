@@ -3,6 +3,10 @@
 // compared exactly, rendered as "kind case actor [units] stage level 'detail'".
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "support/engine_harness.hpp"
 
 namespace whistle {
@@ -430,6 +434,52 @@ TEST(EngineScores, LiveCountersEqualARecountFromTheEvents) {
   EXPECT_GT(d1.counts.received, 0u);
   EXPECT_GE(d1.composite, 0);
   EXPECT_LE(d1.composite, 100);
+}
+
+}  // namespace
+}  // namespace whistle
+
+namespace whistle {
+namespace {
+
+TEST(EngineRealtime, TimersFireOnTheClockSourceAndOperationsTakeItsTime) {
+  using testing::iso;
+  const Instant t0 = iso("2025-09-26T10:00:00+08:00");
+  std::atomic<Instant> fake{t0};
+  auto model = testing::engine_model();
+  EngineOptions options;
+  options.clock = EngineOptions::Clock::realtime;
+  options.clock_source = [&] { return fake.load(); };
+  auto engine = std::move(Engine::open(model, options)).value();
+  std::mutex m;
+  std::vector<std::string> seen;
+  std::vector<Instant> instants;
+  engine->set_event_callback([&](const Event& e) {
+    std::lock_guard lock(m);
+    seen.push_back(testing::render(e, *model));
+    instants.push_back(e.at);
+  });
+  Submission s;
+  s.id = 1;
+  s.matter = model->find_matter("quick");
+  s.point = testing::kG1;
+  s.received = 12345;  // ignored: the realtime clock stamps operations
+  ASSERT_TRUE(engine->submit(s).ok());
+  EXPECT_EQ(engine->advance(t0 + 1).code(), StatusCode::invalid_argument);
+  fake = t0 + 61 * 60'000;  // the clock source jumps: the engine's thread catches up within a second
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(m);
+      if (seen.size() >= 4) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Action accept{Operation::accept, 1, model->find_unit("GT1"), 0};
+  ASSERT_TRUE(engine->act(accept).ok());
+  std::lock_guard lock(m);
+  EXPECT_EQ(seen, (testing::Strings{"dispatched 1 - [GT1,D2] - 0 'G1'", "warned 1 - [] accept 0", "breached 1 - [] accept 0",
+                                    "escalated 1 - [KC1] accept 1", "accepted 1 GT1 [] accept 1"}));
+  EXPECT_EQ(instants, (std::vector<Instant>{t0, t0 + 40 * 60'000, t0 + 60 * 60'000, t0 + 60 * 60'000, t0 + 61 * 60'000}));
 }
 
 }  // namespace

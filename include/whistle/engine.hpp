@@ -41,6 +41,9 @@ struct EngineOptions {
   enum class Clock : uint8_t { manual, realtime };
   Clock clock = Clock::manual;
   Instant start = 0;            // manual clock: the initial instant
+  // Realtime clock: where "now" comes from (default: the system clock, ms since the epoch).
+  // A host may supply its own, e.g. a simulation clock; it must never go backwards.
+  std::function<Instant()> clock_source;
   size_t expected_cases = 0;    // pre-sizes the case tables (no rehash below this many)
   uint32_t shards = 0;          // case shards (rounded up to a power of two); 0: 8 per hardware thread, at least 16
   // Scoring days are local days at this offset; default: the model's first calendar's.

@@ -84,13 +84,14 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<const Model> model,
     offset = model->calendars().front().utc_offset_minutes();
   }
   EngineOptions opts = options;
-  if (opts.clock == EngineOptions::Clock::realtime) opts.start = RealtimeTimerService::system_now();
+  if (!opts.clock_source) opts.clock_source = &RealtimeTimerService::system_now;
+  if (opts.clock == EngineOptions::Clock::realtime) opts.start = opts.clock_source();
   auto impl = std::make_unique<Impl>(std::move(model), opts, offset);
   if (opts.clock == EngineOptions::Clock::realtime) {
     Impl* raw = impl.get();
     raw->realtime = std::make_unique<engine::RealtimeDriver>(
-        [raw] { (void)raw->advance_to(RealtimeTimerService::system_now()); },
-        [raw] { return raw->next_due.load(std::memory_order_acquire); });
+        [raw] { (void)raw->advance_to(raw->system_now()); },
+        [raw] { return raw->next_due.load(std::memory_order_acquire); }, [raw] { return raw->system_now(); });
   }
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
@@ -179,7 +180,7 @@ Status Engine::advance(Instant now) {
 }
 
 Instant Engine::now() const noexcept {
-  if (impl_->options.clock == EngineOptions::Clock::realtime) return RealtimeTimerService::system_now();
+  if (impl_->options.clock == EngineOptions::Clock::realtime) return impl_->system_now();
   return impl_->advanced_to.load(std::memory_order_acquire);
 }
 

@@ -142,6 +142,7 @@ struct Engine::Impl {
   Status submit_locked(engine::Shard& s, uint64_t hash, const Submission& sub, Instant at, const Prepared& p);
   Status act_locked(engine::Shard& s, engine::Case& c, uint32_t slot, const Action& a, Instant at);
   Instant operation_instant(Instant requested) const;
+  Instant system_now() const { return options.clock_source(); }
   Status check_instant(Instant at) const;
 
   // ---- cases (case_ops.cpp), under the shard's lock ----

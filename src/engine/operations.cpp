@@ -5,7 +5,6 @@
 #include <string>
 
 #include "engine/engine_impl.hpp"
-#include "whistle/realtime_timer_service.hpp"
 
 namespace whistle {
 
@@ -27,7 +26,7 @@ Status wrong_state(const Case& c, Operation op) {
 }  // namespace
 
 Instant Engine::Impl::operation_instant(Instant requested) const {
-  return options.clock == EngineOptions::Clock::realtime ? RealtimeTimerService::system_now() : requested;
+  return options.clock == EngineOptions::Clock::realtime ? system_now() : requested;
 }
 
 Status Engine::Impl::check_instant(Instant at) const {

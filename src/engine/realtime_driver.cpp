@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <thread>
 
-#include "whistle/realtime_timer_service.hpp"
 
 namespace whistle::engine {
 
@@ -15,6 +14,7 @@ namespace whistle::engine {
 struct RealtimeDriver::Loop {
   std::function<void()> advance;
   std::function<Instant()> next_due;
+  std::function<Instant()> now;
   std::atomic<Instant> wake_at{0};
   boost::asio::io_context io;
   boost::asio::steady_timer timer{io};
@@ -22,20 +22,22 @@ struct RealtimeDriver::Loop {
 
   void run_once() {
     advance();
-    const Instant now = RealtimeTimerService::system_now();
-    const Instant wake = std::max(now + 1, std::min(next_due(), now + 1000));
+    const Instant t = now();
+    const Instant wake = std::max(t + 1, std::min(next_due(), t + 1000));
     wake_at.store(wake, std::memory_order_relaxed);
-    timer.expires_after(std::chrono::milliseconds(wake - now));  // aborts a pending wait
+    timer.expires_after(std::chrono::milliseconds(wake - t));  // aborts a pending wait
     timer.async_wait([this](const boost::system::error_code& error) {
       if (!error) run_once();
     });
   }
 };
 
-RealtimeDriver::RealtimeDriver(std::function<void()> advance, std::function<Instant()> next_due)
+RealtimeDriver::RealtimeDriver(std::function<void()> advance, std::function<Instant()> next_due,
+                               std::function<Instant()> now)
     : loop_(std::make_unique<Loop>()) {
   loop_->advance = std::move(advance);
   loop_->next_due = std::move(next_due);
+  loop_->now = std::move(now);
   boost::asio::post(loop_->io, [loop = loop_.get()] { loop->run_once(); });
   loop_->thread = std::thread([loop = loop_.get()] { loop->io.run(); });
 }

@@ -13,8 +13,8 @@ namespace whistle::engine {
 
 class RealtimeDriver {
  public:
-  // `advance` brings the engine to the system time; `next_due` reads its earliest deadline.
-  RealtimeDriver(std::function<void()> advance, std::function<Instant()> next_due);
+  // `advance` brings the engine to `now()`; `next_due` reads its earliest deadline.
+  RealtimeDriver(std::function<void()> advance, std::function<Instant()> next_due, std::function<Instant()> now);
   ~RealtimeDriver();  // stops and joins the thread
   RealtimeDriver(const RealtimeDriver&) = delete;
   RealtimeDriver& operator=(const RealtimeDriver&) = delete;
