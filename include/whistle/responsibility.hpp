@@ -104,7 +104,9 @@ class ResponsibilityIndex {
   std::vector<std::string> role_kinds_;
   std::vector<UnitId> direct_role_units_;  // as given (serialized in the compiled model)
   HugeVector<UnitId> role_unit_;           // [node * roles + r]: resolved along the chain
-  HugeVector<RuleId> effective_;           // [matter * nodes + node]: chain rule, else `*`
+  std::vector<RuleId> star_;               // per matter: its `*` rule
+  std::vector<RuleId> effective_row_;      // per matter: its row in effective_, or kNoRule (then star_)
+  HugeVector<RuleId> effective_;           // [row * nodes + node]: the deepest rule on the chain, else `*`
   std::vector<uint32_t> zone_slot_;        // node -> zone slot, or kNoRule
   HugeVector<RuleId> zone_rule_;           // [matter * zones + slot]
   size_t zone_count_ = 0;

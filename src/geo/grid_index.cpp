@@ -102,11 +102,28 @@ GridIndex::Storage GridIndex::release() && {
   s.top = top_;
   s.cells = std::move(cells_);
   s.blob = std::move(blob_);
+  full_ = {};
   return s;
 }
 
 size_t GridIndex::memory_bytes() const noexcept {
-  return (cells_.capacity() + blob_.capacity()) * sizeof(uint32_t);
+  return (cells_.capacity() + blob_.capacity()) * sizeof(uint32_t) + full_.capacity() * sizeof(uint16_t);
+}
+
+void GridIndex::summarize() {
+  full_.clear();
+  // Worth it while the summary is small enough to stay cached (at most 4 MiB).
+  if (mode_ != Mode::first_match || cells_.size() > (size_t{1} << 21)) return;
+  full_.assign(cells_.size(), 0);
+  bool any = false;
+  for (size_t i = 0; i < cells_.size(); ++i) {
+    const uint32_t e = cells_[i];
+    if (e != kEmpty && (e >> kTagShift) == kShapeTag && e < 0xFFFFu) {
+      full_[i] = static_cast<uint16_t>(e + 1);
+      any = true;
+    }
+  }
+  if (!any) full_ = {};
 }
 
 GridIndex::Stats GridIndex::stats() const {

@@ -489,6 +489,7 @@ GridIndex GridIndex::build(std::span<const Shape> shapes, Mode mode, Overlaps* o
   GridIndexBuilder(index, mode, overlaps).build_top(shapes);
   index.cells_.shrink_to_fit();
   index.blob_.shrink_to_fit();
+  index.summarize();
   if (overlaps) {
     std::sort(overlaps->begin(), overlaps->end());
     overlaps->erase(std::unique(overlaps->begin(), overlaps->end()), overlaps->end());

@@ -55,18 +55,28 @@ ResponsibilityIndex::ResponsibilityIndex(const Territory& territory, size_t matt
       zone_rule_[rule.matter * zone_count_ + zone_slot_[rule.scope]] = id;
     }
   }
-  effective_.assign(matter_count_ * n, kNoRule);
+  // A row of the node table only for matters with a rule scoped below `*` (most lists name a
+  // lead by role, county-wide): the others answer from star_ and the table stays small enough
+  // to stay in cache.
+  star_ = std::move(star);
+  effective_row_.assign(matter_count_, kNoRule);
+  std::vector<RuleId> row(n);
   for (size_t m = 0; m < matter_count_; ++m) {
+    bool differs = false;
     for (NodeId node = 0; node < n; ++node) {
-      RuleId found = star[m];
+      RuleId found = star_[m];
       for (NodeId at : territory.chain(node)) {
         if (direct[m * n + at] != kNoRule) {
           found = direct[m * n + at];
           break;
         }
       }
-      effective_[m * n + node] = found;
+      row[node] = found;
+      differs |= found != star_[m];
     }
+    if (!differs) continue;
+    effective_row_[m] = static_cast<RuleId>(effective_.size() / n);
+    effective_.insert(effective_.end(), row.begin(), row.end());
   }
 }
 
@@ -90,7 +100,10 @@ void ResponsibilityIndex::resolve(MatterId m, NodeId place, std::span<const Node
     }
     rule = zr;
   }
-  if (rule == kNoRule) rule = effective_[m * node_count_ + place];
+  if (rule == kNoRule) {
+    const RuleId row = effective_row_[m];
+    rule = row == kNoRule ? star_[m] : effective_[size_t{row} * node_count_ + place];
+  }
   if (rule == kNoRule) {
     out.outcome = RouteOutcome::no_rule;
     return;
@@ -117,7 +130,9 @@ void ResponsibilityIndex::resolve(MatterId m, NodeId place, std::span<const Node
 size_t ResponsibilityIndex::memory_bytes() const noexcept {
   return rules_.capacity() * sizeof(Rule) + cooperating_.capacity() * sizeof(Assignee) +
          (role_unit_.capacity() + direct_role_units_.capacity()) * sizeof(UnitId) +
-         (effective_.capacity() + zone_rule_.capacity() + zone_slot_.capacity()) * sizeof(RuleId);
+         (effective_.capacity() + effective_row_.capacity() + star_.capacity() + zone_rule_.capacity() +
+          zone_slot_.capacity()) *
+             sizeof(RuleId);
 }
 
 }  // namespace whistle
