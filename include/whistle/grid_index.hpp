@@ -161,6 +161,8 @@ inline uint32_t GridIndex::find_first(GridPoint p) const noexcept {
   // Most queries land in a cell wholly inside one shape: the compact summary answers them
   // from a quarter of the memory, which stays in cache where the full cells would not.
   if (!full_.empty()) {
+    // Start the full cell's load now: when the summary says "boundary", its miss overlaps.
+    __builtin_prefetch(cells_.data() + cell);
     const uint16_t full = full_[static_cast<size_t>(cell)];
     if (full != 0) return full - 1u;
   }

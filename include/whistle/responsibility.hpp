@@ -108,7 +108,9 @@ class ResponsibilityIndex {
   std::vector<RuleId> effective_row_;      // per matter: its row in effective_, or kNoRule (then star_)
   HugeVector<RuleId> effective_;           // [row * nodes + node]: the deepest rule on the chain, else `*`
   std::vector<uint32_t> zone_slot_;        // node -> zone slot, or kNoRule
-  HugeVector<RuleId> zone_rule_;           // [matter * zones + slot]
+  std::vector<uint64_t> zone_bits_;        // bit per node: is a zone
+  HugeVector<RuleId> zone_rule_;           // [matter * zones + slot]: the zone's own rule
+  HugeVector<RuleId> zone_place_rule_;     // [matter * zones + slot]: for a case placed at the zone
   size_t zone_count_ = 0;
 };
 

@@ -70,7 +70,10 @@ Engine::Impl::Impl(std::shared_ptr<const Model> model, const EngineOptions& opts
   }
 }
 
-Engine::Impl::~Impl() { realtime.reset(); }  // stop the clock thread before the shards go
+Engine::Impl::~Impl() {  // stop the clock thread before the shards go
+  if (realtime) realtime->stop();
+  realtime.reset();
+}
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
@@ -92,6 +95,7 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<const Model> model,
     raw->realtime = std::make_unique<engine::RealtimeDriver>(
         [raw] { (void)raw->advance_to(raw->system_now()); },
         [raw] { return raw->next_due.load(std::memory_order_acquire); }, [raw] { return raw->system_now(); });
+    raw->realtime->start();
   }
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }

@@ -38,14 +38,21 @@ RealtimeDriver::RealtimeDriver(std::function<void()> advance, std::function<Inst
   loop_->advance = std::move(advance);
   loop_->next_due = std::move(next_due);
   loop_->now = std::move(now);
+}
+
+void RealtimeDriver::start() {
+  if (loop_->thread.joinable()) return;
   boost::asio::post(loop_->io, [loop = loop_.get()] { loop->run_once(); });
   loop_->thread = std::thread([loop = loop_.get()] { loop->io.run(); });
 }
 
-RealtimeDriver::~RealtimeDriver() {
+void RealtimeDriver::stop() noexcept {
+  if (!loop_->thread.joinable()) return;
   boost::asio::post(loop_->io, [loop = loop_.get()] { loop->io.stop(); });
   loop_->thread.join();
 }
+
+RealtimeDriver::~RealtimeDriver() { stop(); }
 
 void RealtimeDriver::wake_before(Instant at) noexcept {
   Instant wake = loop_->wake_at.load(std::memory_order_relaxed);

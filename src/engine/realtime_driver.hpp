@@ -14,10 +14,16 @@ namespace whistle::engine {
 class RealtimeDriver {
  public:
   // `advance` brings the engine to `now()`; `next_due` reads its earliest deadline.
+  // Nothing runs until start(): the owner publishes the driver first, so that the thread
+  // (which reaches wake_before through the engine) never sees a half-assigned pointer.
   RealtimeDriver(std::function<void()> advance, std::function<Instant()> next_due, std::function<Instant()> now);
-  ~RealtimeDriver();  // stops and joins the thread
+  ~RealtimeDriver();  // stop()
   RealtimeDriver(const RealtimeDriver&) = delete;
   RealtimeDriver& operator=(const RealtimeDriver&) = delete;
+
+  void start();
+  // Stops and joins the thread; idempotent. Call before the driver is unpublished.
+  void stop() noexcept;
 
   // Called when a timer due at `at` was armed: wakes the thread if it sleeps past it.
   void wake_before(Instant at) noexcept;

@@ -55,11 +55,13 @@ ResponsibilityIndex::ResponsibilityIndex(const Territory& territory, size_t matt
       zone_rule_[rule.matter * zone_count_ + zone_slot_[rule.scope]] = id;
     }
   }
-  // A row of the node table only for matters with a rule scoped below `*` (most lists name a
-  // lead by role, county-wide): the others answer from star_ and the table stays small enough
-  // to stay in cache.
+  // A row of the node table only for matters with a rule scoped to a tree node below `*`
+  // (most lists name a lead by role, county-wide): the others answer from star_, and the table
+  // stays small enough to stay in cache. Cases placed at a zone answer from zone_place_rule_.
   star_ = std::move(star);
   effective_row_.assign(matter_count_, kNoRule);
+  zone_place_rule_.assign(matter_count_ * zone_count_, kNoRule);
+  zone_bits_.assign((n + 63) / 64, 0);
   std::vector<RuleId> row(n);
   for (size_t m = 0; m < matter_count_; ++m) {
     bool differs = false;
@@ -72,7 +74,12 @@ ResponsibilityIndex::ResponsibilityIndex(const Territory& territory, size_t matt
         }
       }
       row[node] = found;
-      differs |= found != star_[m];
+      if (zone_slot_[node] != kNoRule) {
+        zone_place_rule_[m * zone_count_ + zone_slot_[node]] = found;
+        zone_bits_[node / 64] |= uint64_t{1} << (node % 64);
+      } else {
+        differs |= found != star_[m];
+      }
     }
     if (!differs) continue;
     effective_row_[m] = static_cast<RuleId>(effective_.size() / n);
@@ -101,8 +108,12 @@ void ResponsibilityIndex::resolve(MatterId m, NodeId place, std::span<const Node
     rule = zr;
   }
   if (rule == kNoRule) {
-    const RuleId row = effective_row_[m];
-    rule = row == kNoRule ? star_[m] : effective_[size_t{row} * node_count_ + place];
+    if (zone_count_ != 0 && (zone_bits_[place / 64] >> (place % 64) & 1) != 0) {
+      rule = zone_place_rule_[m * zone_count_ + zone_slot_[place]];
+    } else {
+      const RuleId row = effective_row_[m];
+      rule = row == kNoRule ? star_[m] : effective_[size_t{row} * node_count_ + place];
+    }
   }
   if (rule == kNoRule) {
     out.outcome = RouteOutcome::no_rule;
@@ -131,8 +142,9 @@ size_t ResponsibilityIndex::memory_bytes() const noexcept {
   return rules_.capacity() * sizeof(Rule) + cooperating_.capacity() * sizeof(Assignee) +
          (role_unit_.capacity() + direct_role_units_.capacity()) * sizeof(UnitId) +
          (effective_.capacity() + effective_row_.capacity() + star_.capacity() + zone_rule_.capacity() +
-          zone_slot_.capacity()) *
-             sizeof(RuleId);
+          zone_place_rule_.capacity() + zone_slot_.capacity()) *
+             sizeof(RuleId) +
+         zone_bits_.capacity() * sizeof(uint64_t);
 }
 
 }  // namespace whistle
