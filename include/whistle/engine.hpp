@@ -44,7 +44,7 @@ struct EngineOptions {
   // Realtime clock: where "now" comes from (default: the system clock, ms since the epoch).
   // A host may supply its own, e.g. a simulation clock; it must never go backwards.
   std::function<Instant()> clock_source;
-  size_t expected_cases = 0;    // pre-sizes the case tables (no rehash below this many)
+  size_t expected_cases = 0;    // pre-sizes and faults in the case tables (no rehash, no page fault below this many)
   uint32_t shards = 0;          // case shards (rounded up to a power of two); 0: 8 per hardware thread, at least 16
   // Scoring days are local days at this offset; default: the model's first calendar's.
   std::optional<int32_t> scoring_utc_offset_minutes;
@@ -132,8 +132,10 @@ class Engine {
   void set_event_callback(std::function<void(const Event&)> callback);
 
   Status get_case(CaseId id, CaseInfo& out) const;
-  // A hint: starts loading what finding case `id` touches first. A host working through a
-  // stream of operations calls it a few operations ahead; the miss then overlaps other work.
+  // A hint: starts loading what finding case `id` touches first, and the case record itself
+  // four hints later (this thread's), when the first load has arrived. A host working through
+  // a stream of operations calls it about eight operations ahead; the misses then overlap
+  // other work. Never blocks: a shard busy at that instant is skipped.
   void prefetch(CaseId id) const noexcept;
 
   // Swaps in a new model version: new responsibility list, matters, SLA classes, calendars.

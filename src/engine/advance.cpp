@@ -142,7 +142,6 @@ void Engine::Impl::fire(const DueTimer& d, std::vector<DueTimer>& follow_ups) {
       return;
     case ClockPhase::breach: {
       clock.breached = true;
-      clock.breached_at = d.at;
       clock.phase = ClockPhase::escalate;
       emit(s, c, EventKind::breached, d.at, kNoUnit, {}, stage, {});
       DueTimer e = d;
@@ -181,7 +180,7 @@ void Engine::Impl::escalate(Shard& s, uint32_t slot, Case& c, StageClock& clock,
   const StageSla* sla = stage_sla(c, clock.stage, &calendar);
   Calendar::Deadline next;
   if (sla == nullptr || !sla->escalate_every ||
-      !calendar->add(clock.breached_at, {sla->escalate_every->count * (uint32_t{clock.escalations}), sla->escalate_every->unit},
+      !calendar->add(clock.deadline, {sla->escalate_every->count * (uint32_t{clock.escalations}), sla->escalate_every->unit},
                      next)) {
     clock.phase = ClockPhase::idle;
     return;

@@ -23,8 +23,7 @@ enum class ClockPhase : uint8_t {
 
 // One open main stage (dispatch, accept, resolve, verify, revisit).
 struct StageClock {
-  Instant deadline = 0;          // valid when has_deadline
-  Instant breached_at = 0;
+  Instant deadline = 0;          // valid when has_deadline; the breach instant too (escalations count from it)
   TimerWheel::Handle timer = TimerWheel::kInvalidHandle;
   Stage stage = Stage::dispatch;
   ClockPhase phase = ClockPhase::idle;
@@ -50,7 +49,8 @@ struct Summons {
 
 inline constexpr uint32_t kInlineCooperating = 4;
 
-struct Case {
+// 128 bytes on a cache-line boundary: an operation touches two lines, and prefetch asks for two.
+struct alignas(64) Case {
   CaseId id = 0;
   Instant received = 0;
   Instant primary_since = 0;     // when the current primary became primary (resolve time)
@@ -85,5 +85,7 @@ inline uint64_t summons_payload(uint32_t summons, uint16_t generation) {
 inline uint32_t payload_index(uint64_t p) { return static_cast<uint32_t>(p); }
 inline uint32_t payload_kind(uint64_t p) { return static_cast<uint32_t>((p >> 32) & 3); }
 inline uint16_t payload_generation(uint64_t p) { return static_cast<uint16_t>(p >> 34); }
+
+static_assert(sizeof(Case) == 128, "a case record is two cache lines");
 
 }  // namespace whistle::engine

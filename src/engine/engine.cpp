@@ -196,9 +196,41 @@ void Engine::set_event_callback(std::function<void(const Event&)> callback) {
 
 // ---- lookups ----
 
+namespace {
+// The ids this thread hinted last, oldest first out: a hint loads the id's bucket at once and
+// the case record kRing hints later, when the bucket has arrived and names the record.
+struct PrefetchRing {
+  static constexpr uint32_t kRing = 4;
+  CaseId ids[kRing] = {};
+  bool used[kRing] = {};
+  uint32_t next = 0;
+};
+PrefetchRing& prefetch_ring() {
+  thread_local PrefetchRing ring;
+  return ring;
+}
+}  // namespace
+
 void Engine::prefetch(CaseId id) const noexcept {
   const uint64_t hash = engine::mix_id(id);
   impl_->shard_of(hash).cases.prefetch(hash);
+  PrefetchRing& ring = prefetch_ring();
+  const CaseId earlier = ring.ids[ring.next];
+  const bool had = ring.used[ring.next];
+  ring.ids[ring.next] = id;
+  ring.used[ring.next] = true;
+  ring.next = (ring.next + 1) % PrefetchRing::kRing;
+  if (!had) return;
+  // A hint never waits: a shard busy this instant skips the second step.
+  const uint64_t earlier_hash = engine::mix_id(earlier);
+  Shard& s = impl_->shard_of(earlier_hash);
+  if (!s.lock.try_lock()) return;
+  const uint32_t slot = s.cases.find(earlier, earlier_hash);
+  if (slot != kNone) {
+    const char* record = reinterpret_cast<const char*>(&s.cases.at(slot));
+    for (size_t line = 0; line < sizeof(engine::Case); line += 64) __builtin_prefetch(record + line);
+  }
+  s.lock.unlock();
 }
 
 Status Engine::get_case(CaseId id, CaseInfo& out) const {
