@@ -90,8 +90,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
       // By "function/args" and by the full name (with /real_time, /threads:N, …).
       const std::string short_name = r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args);
-      std::string full = r.run_name.str();
-      if (r.run_type == Run::RT_Aggregate) full = full.substr(0, full.rfind('_'));
+      const std::string full = r.run_name.str();  // without the aggregate's "_median"
       for (const std::string& key : {short_name, full}) {
         times_[key] = r.GetAdjustedRealTime();
         auto rate = r.counters.find("items_per_second");
@@ -109,13 +108,21 @@ class RatioReporter : public benchmark::ConsoleReporter {
       std::printf("  %-44s vs %-40s %8.2fx\n", a.c_str(), b.c_str(), double(x->second) / double(y->second));
     }
   }
-  // Pairs of (whistle benchmark, peer benchmark) names to compare.
+  // Pairs of (whistle benchmark, peer benchmark) names to compare: per item when both count
+  // items (their iterations may hold different numbers of them), else per iteration.
   void print_ratios(const std::vector<std::pair<std::string, std::string>>& pairs) {
-    std::printf("\nratios (peer time / whistle time, same run):\n");
+    std::printf("\nratios (peer time / whistle time per item, same run):\n");
     for (const auto& [ours, peer] : pairs) {
-      auto a = times_.find(ours), b = times_.find(peer);
-      if (a == times_.end() || b == times_.end()) continue;
-      std::printf("  %-44s vs %-40s %8.1fx\n", ours.c_str(), peer.c_str(), b->second / a->second);
+      double ratio = 0;
+      auto x = rates_.find(ours), y = rates_.find(peer);
+      if (x != rates_.end() && y != rates_.end() && y->second > 0) {
+        ratio = double(x->second) / double(y->second);
+      } else {
+        auto a = times_.find(ours), b = times_.find(peer);
+        if (a == times_.end() || b == times_.end()) continue;
+        ratio = b->second / a->second;
+      }
+      std::printf("  %-44s vs %-40s %8.1fx\n", ours.c_str(), peer.c_str(), ratio);
     }
   }
 
