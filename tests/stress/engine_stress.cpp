@@ -127,6 +127,9 @@ int main(int argc, char** argv) {
         a.case_id = (static_cast<CaseId>(owner) << 40) + 1 + rng.below(std::max<uint64_t>(1, next - (static_cast<CaseId>(w) << 40)));
         a.op = static_cast<Operation>(rng.below(9));
         a.at = at;
+        // Hints race with every other thread's inserts and rehashes (they try-lock the shard).
+        engine->prefetch(a.case_id);
+        engine->prefetch(a.case_id + 1);
         CaseInfo info;
         if (engine->get_case(a.case_id, info).ok() && info.primary != kNoUnit && rng.below(2)) {
           a.actor = info.primary;
