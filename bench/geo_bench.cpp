@@ -1,5 +1,6 @@
 // Point location and routing: whistle's grid index against Boost.Geometry (R-tree of
-// bounding boxes + `within`) on the same points in the same run; route = locate + resolve;
+// bounding boxes + `within`) and, when installed, GEOS (STR-tree + prepared `contains`) on the
+// same points in the same run; route = locate + resolve;
 // province-scale build time, compiled-model load time and index memory.
 #include <boost/geometry.hpp>
 #include <boost/geometry/geometries/point_xy.hpp>
@@ -9,6 +10,9 @@
 #include <memory>
 
 #include "bench_support.hpp"
+#ifdef WHISTLE_BENCH_GEOS
+#include "geos_peer.hpp"
+#endif
 #include "sample/sample_model.hpp"
 #include "whistle/model.hpp"
 
@@ -61,6 +65,9 @@ struct Dataset {
   Box box{};
   std::vector<LonLat> uniform, clustered;
   std::unique_ptr<BoostIndex> boost;
+#ifdef WHISTLE_BENCH_GEOS
+  std::unique_ptr<GeosIndex> geos;
+#endif
   double load_seconds = 0, compiled_load_seconds = 0;
   size_t compiled_bytes = 0;
 };
@@ -103,6 +110,9 @@ Dataset& county() {
     spec.points_per_side = 15;  // 64 vertices per grid polygon
     load(x, sample::county_tiling(spec), sample::make_sample_county(spec), "county");
     x.boost = std::make_unique<BoostIndex>(x.tiles);
+#ifdef WHISTLE_BENCH_GEOS
+    x.geos = std::make_unique<GeosIndex>(x.tiles);
+#endif
     return x;
   }();
   return d;
@@ -125,6 +135,9 @@ Dataset& province() {
     Dataset x;
     load(x, province_tiling(), sample::make_tiled_province(province_tiling()), "province");
     x.boost = std::make_unique<BoostIndex>(x.tiles);
+#ifdef WHISTLE_BENCH_GEOS
+    x.geos = std::make_unique<GeosIndex>(x.tiles);
+#endif
     return x;
   }();
   return d;
@@ -154,6 +167,17 @@ void BM_BoostLocate(benchmark::State& state, Dataset& (*data)()) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   latency_counters(state, 50'000, [&](size_t k) { benchmark::DoNotOptimize(d.boost->locate(pts[k])); });
 }
+
+#ifdef WHISTLE_BENCH_GEOS
+void BM_GeosLocate(benchmark::State& state, Dataset& (*data)()) {
+  Dataset& d = data();
+  const auto& pts = points(d, static_cast<int>(state.range(0)));
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(d.geos->locate(pts[i++ & (kQueries - 1)]));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  latency_counters(state, 50'000, [&](size_t k) { benchmark::DoNotOptimize(d.geos->locate(pts[k])); });
+}
+#endif
 
 void BM_WhistleRoute(benchmark::State& state, Dataset& (*data)()) {
   Dataset& d = data();
@@ -209,11 +233,17 @@ void BM_IndexBuild(benchmark::State& state, Dataset& (*data)()) {
 
 WHISTLE_GEO_BENCH(county, BM_WhistleLocate, county);
 WHISTLE_GEO_BENCH(county, BM_BoostLocate, county);
+#ifdef WHISTLE_BENCH_GEOS
+WHISTLE_GEO_BENCH(county, BM_GeosLocate, county);
+#endif
 WHISTLE_GEO_BENCH(county, BM_WhistleRoute, county);
 BENCHMARK_CAPTURE(BM_ModelStats, county, county)->Iterations(1);
 BENCHMARK_CAPTURE(BM_IndexBuild, county, county)->Unit(benchmark::kMillisecond)->Iterations(3);
 WHISTLE_GEO_BENCH(province, BM_WhistleLocate, province);
 WHISTLE_GEO_BENCH(province, BM_BoostLocate, province);
+#ifdef WHISTLE_BENCH_GEOS
+WHISTLE_GEO_BENCH(province, BM_GeosLocate, province);
+#endif
 WHISTLE_GEO_BENCH(province, BM_WhistleRoute, province);
 BENCHMARK_CAPTURE(BM_ModelStats, province, province)->Iterations(1);
 BENCHMARK_CAPTURE(BM_IndexBuild, province, province)->Unit(benchmark::kMillisecond)->Iterations(1);
@@ -231,6 +261,8 @@ int main(int argc, char** argv) {
     for (const char* arg : {"clustered:0", "clustered:1"}) {
       pairs.emplace_back(std::string("BM_WhistleLocate/") + data + "/" + arg,
                          std::string("BM_BoostLocate/") + data + "/" + arg);
+      pairs.emplace_back(std::string("BM_WhistleLocate/") + data + "/" + arg,
+                         std::string("BM_GeosLocate/") + data + "/" + arg);  // when built with GEOS
     }
   }
   reporter.print_ratios(pairs);

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The bench suite (docs/performance.md says what each number means): installs what is missing,
-# builds the release preset and runs every bench three times, each against its peer in the same
+# The bench suite (docs/performance.md says what each number means): installs what is missing
+# (with the optional peers: GEOS), builds the release preset and runs every bench three times, each against its peer in the same
 # run. Results: build/bench/<name>.txt (console, with the ratios) and <name>.json.
 #   scripts/bench.sh                 all four: geo, timer, calendar, engine
 #   scripts/bench.sh geo timer       a selection
 #   BENCH_ARGS=--benchmark_filter=county scripts/bench.sh geo
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --bench
 cmake --preset release >/dev/null
 cmake --build --preset release --target whistle_bench_geo whistle_bench_timer whistle_bench_calendar whistle_bench_engine
 mkdir -p build/bench

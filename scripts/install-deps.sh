@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian 12 machine lacks to build and test whistle.
+# Installs what a fresh Debian 12 machine lacks to build and test whistle; with --bench, also
+# the bench suite's optional peers (GEOS).
 # Idempotent: packages already present are skipped, apt runs only when something is missing.
 set -euo pipefail
 
@@ -9,6 +10,12 @@ packages=(
   libboost-dev libtbb-dev libflatbuffers-dev flatbuffers-compiler
   libsimdjson-dev libcli11-dev libfmt-dev
 )
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(libgeos-dev) ;;
+    *) echo "install-deps: unknown argument '$arg' (expected --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
