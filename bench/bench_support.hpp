@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sample/tiling.hpp"
@@ -82,53 +83,53 @@ void latency_counters(benchmark::State& state, size_t n, Op&& op) {
   state.counters["p99_ns"] = pct(0.99);
 }
 
-// Records each benchmark's time per iteration; prints "peer / whistle" ratios at the end.
+using NamePairs = std::vector<std::pair<std::string, std::string>>;
+
+// Records each benchmark's items per second (the median when repeated); prints ratios of them.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs) {
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
-      // By "function/args" and by the full name (with /real_time, /threads:N, …).
-      const std::string short_name = r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args);
-      const std::string full = r.run_name.str();  // without the aggregate's "_median"
-      for (const std::string& key : {short_name, full}) {
-        times_[key] = r.GetAdjustedRealTime();
-        auto rate = r.counters.find("items_per_second");
-        if (rate != r.counters.end()) rates_[key] = rate->second;
-      }
+      auto rate = r.counters.find("items_per_second");
+      if (rate == r.counters.end()) continue;
+      // By "function/args" and by the full name (with /real_time, /threads:N, …; an
+      // aggregate's name without its "_median").
+      rates_[r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args)] = rate->second;
+      rates_[r.run_name.str()] = rate->second;
     }
     ConsoleReporter::ReportRuns(runs);
   }
-  // Pairs of (faster setup, baseline): items per second of the first over the second.
-  void print_speedups(const std::vector<std::pair<std::string, std::string>>& pairs) {
-    std::printf("\nthroughput ratios (items/s, same run):\n");
+  // For each pair (a, b) present in the run: items per second of a over b's — for whistle
+  // against a peer, the peer's cost per item over whistle's (iterations may hold different
+  // numbers of items).
+  void print_ratios(const char* title, const NamePairs& pairs) const {
+    std::printf("\n%s (items/s over items/s, same run):\n", title);
     for (const auto& [a, b] : pairs) {
       auto x = rates_.find(a), y = rates_.find(b);
       if (x == rates_.end() || y == rates_.end() || y->second == 0) continue;
       std::printf("  %-44s vs %-40s %8.2fx\n", a.c_str(), b.c_str(), double(x->second) / double(y->second));
     }
   }
-  // Pairs of (whistle benchmark, peer benchmark) names to compare: per item when both count
-  // items (their iterations may hold different numbers of them), else per iteration.
-  void print_ratios(const std::vector<std::pair<std::string, std::string>>& pairs) {
-    std::printf("\nratios (peer time / whistle time per item, same run):\n");
-    for (const auto& [ours, peer] : pairs) {
-      double ratio = 0;
-      auto x = rates_.find(ours), y = rates_.find(peer);
-      if (x != rates_.end() && y != rates_.end() && y->second > 0) {
-        ratio = double(x->second) / double(y->second);
-      } else {
-        auto a = times_.find(ours), b = times_.find(peer);
-        if (a == times_.end() || b == times_.end()) continue;
-        ratio = b->second / a->second;
-      }
-      std::printf("  %-44s vs %-40s %8.1fx\n", ours.c_str(), peer.c_str(), ratio);
-    }
-  }
 
  private:
-  std::map<std::string, double> times_;
   std::map<std::string, double> rates_;
 };
+
+// The main of a bench program: runs the benchmarks the command line selects, then prints
+// each table of ratios.
+struct RatioTable {
+  const char* title;
+  NamePairs pairs;
+};
+inline int run_benchmarks(int argc, char** argv, const std::vector<RatioTable>& tables) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  for (const RatioTable& t : tables) reporter.print_ratios(t.title, t.pairs);
+  benchmark::Shutdown();
+  return 0;
+}
 
 }  // namespace whistle::bench

@@ -85,13 +85,9 @@ BENCHMARK(BM_Warning);
 }  // namespace whistle::bench
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  whistle::bench::RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.print_ratios({{"BM_DeadlineWd/1", "BM_DayLoopWd/1"},
-                         {"BM_DeadlineWd/3", "BM_DayLoopWd/3"},
-                         {"BM_DeadlineWd/15", "BM_DayLoopWd/15"}});
-  benchmark::Shutdown();
-  return 0;
+  return whistle::bench::run_benchmarks(argc, argv,
+                                        {{"whistle over the day-by-day loop",
+                                          {{"BM_DeadlineWd/1", "BM_DayLoopWd/1"},
+                                           {"BM_DeadlineWd/3", "BM_DayLoopWd/3"},
+                                           {"BM_DeadlineWd/15", "BM_DayLoopWd/15"}}}});
 }

@@ -252,20 +252,14 @@ BENCHMARK_CAPTURE(BM_IndexBuild, province, province)->Unit(benchmark::kMilliseco
 }  // namespace whistle::bench
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  whistle::bench::RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  std::vector<std::pair<std::string, std::string>> pairs;
+  whistle::bench::NamePairs boost, geos;  // GEOS rows print when the bench was built with it
   for (const char* data : {"county", "province"}) {
     for (const char* arg : {"clustered:0", "clustered:1"}) {
-      pairs.emplace_back(std::string("BM_WhistleLocate/") + data + "/" + arg,
-                         std::string("BM_BoostLocate/") + data + "/" + arg);
-      pairs.emplace_back(std::string("BM_WhistleLocate/") + data + "/" + arg,
-                         std::string("BM_GeosLocate/") + data + "/" + arg);  // when built with GEOS
+      const std::string suffix = std::string(data) + "/" + arg;
+      boost.emplace_back("BM_WhistleLocate/" + suffix, "BM_BoostLocate/" + suffix);
+      geos.emplace_back("BM_WhistleLocate/" + suffix, "BM_GeosLocate/" + suffix);
     }
   }
-  reporter.print_ratios(pairs);
-  benchmark::Shutdown();
-  return 0;
+  return whistle::bench::run_benchmarks(argc, argv,
+                                        {{"whistle over Boost.Geometry", boost}, {"whistle over GEOS", geos}});
 }

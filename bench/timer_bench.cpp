@@ -367,22 +367,16 @@ BENCHMARK_TEMPLATE(BM_Mixed, LazyHeap)->Apply(sizes)->Iterations(2);
 }  // namespace whistle::bench
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  whistle::bench::RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  std::vector<std::pair<std::string, std::string>> pairs;
+  whistle::bench::NamePairs heap, asio;
   for (const char* op : {"Arm", "Cancel", "Expire", "Mixed"}) {
+    const std::string wheel = std::string("BM_") + op + "<WheelAdapter>/";
     for (const char* args : {"live:100000/clustered:0", "live:100000/clustered:1", "live:10000000/clustered:0",
                              "live:10000000/clustered:1"}) {
-      pairs.emplace_back(std::string("BM_") + op + "<WheelAdapter>/" + args,
-                         std::string("BM_") + op + "<LazyHeap>/" + args);
+      heap.emplace_back(wheel + args, std::string("BM_") + op + "<LazyHeap>/" + args);
     }
     for (const char* args : {"live:1000000/clustered:0", "live:1000000/clustered:1"}) {
-      pairs.emplace_back(std::string("BM_") + op + "<WheelAdapter>/" + args, std::string("BM_Asio") + op + "/" + args);
+      asio.emplace_back(wheel + args, std::string("BM_Asio") + op + "/" + args);
     }
   }
-  reporter.print_ratios(pairs);
-  benchmark::Shutdown();
-  return 0;
+  return whistle::bench::run_benchmarks(argc, argv, {{"the wheel over the lazy heap", heap}, {"the wheel over Boost.Asio", asio}});
 }
