@@ -70,9 +70,8 @@ Engine::Impl::Impl(std::shared_ptr<const Model> model, const EngineOptions& opts
   }
 }
 
-Engine::Impl::~Impl() {  // stop the clock thread before the shards go
+Engine::Impl::~Impl() {  // the clock thread ends before any member goes
   if (realtime) realtime->stop();
-  realtime.reset();
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -202,8 +201,7 @@ namespace {
 struct PrefetchRing {
   static constexpr uint32_t kRing = 4;
   CaseId ids[kRing] = {};
-  bool used[kRing] = {};
-  uint32_t next = 0;
+  uint64_t hints = 0;  // ids[hints % kRing] is the oldest once hints >= kRing
 };
 PrefetchRing& prefetch_ring() {
   thread_local PrefetchRing ring;
@@ -215,12 +213,10 @@ void Engine::prefetch(CaseId id) const noexcept {
   const uint64_t hash = engine::mix_id(id);
   impl_->shard_of(hash).cases.prefetch(hash);
   PrefetchRing& ring = prefetch_ring();
-  const CaseId earlier = ring.ids[ring.next];
-  const bool had = ring.used[ring.next];
-  ring.ids[ring.next] = id;
-  ring.used[ring.next] = true;
-  ring.next = (ring.next + 1) % PrefetchRing::kRing;
-  if (!had) return;
+  CaseId& oldest = ring.ids[ring.hints % PrefetchRing::kRing];
+  const CaseId earlier = oldest;
+  oldest = id;
+  if (ring.hints++ < PrefetchRing::kRing) return;
   // A hint never waits: a shard busy this instant skips the second step.
   const uint64_t earlier_hash = engine::mix_id(earlier);
   Shard& s = impl_->shard_of(earlier_hash);
