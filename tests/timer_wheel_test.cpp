@@ -63,6 +63,8 @@ void run_random_sequence(uint64_t seed, size_t operations, bool crowded = false)
     const uint64_t kind = rng.below(1000);
     if (kind == 999) {
       wheel.shrink_to_fit();  // a full sweep of dead entries must change nothing observable
+    } else if (kind == 998) {
+      wheel.compact();  // nor may dropping them in place
     } else if (kind < arm_below || handles.empty()) {
       const Instant d = random_deadline(rng, wheel.now(), crowded);
       const uint64_t p = next_payload++;

@@ -135,7 +135,7 @@ class Engine {
   // A hint: starts loading what finding case `id` touches first, and the case record itself
   // four hints later (this thread's), when the first load has arrived. A host working through
   // a stream of operations calls it about eight operations ahead; the misses then overlap
-  // other work. Never blocks: a shard busy at that instant is skipped.
+  // other work. Takes no lock and never blocks.
   void prefetch(CaseId id) const noexcept;
 
   // Swaps in a new model version: new responsibility list, matters, SLA classes, calendars.

@@ -146,6 +146,7 @@ class TimerWheel {
   bool step();
   int64_t next_event_tick() const noexcept;
   void cascade(uint32_t list_index);
+  void compact_list(uint32_t list_index);
   void sweep(bool into_fresh_pool);
   void set_bit(uint32_t level, uint32_t slot) noexcept;
   void clear_bit(uint32_t level, uint32_t slot) noexcept;

@@ -1,5 +1,8 @@
 #include "engine/case_table.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <bit>
 #include <cstdlib>
 #include <new>
@@ -16,7 +19,10 @@ uint32_t CaseTable::insert(CaseId id, uint64_t hash) {
   if (slot == capacity()) add_chunk();
   size_t i = hash & mask_;
   while (buckets_[i].slot != kNone) i = (i + 1) & mask_;
-  buckets_[i] = {id, slot};
+  // Atomic stores, id first: a hint reading this bucket without the lock sees either an empty
+  // bucket or this id with its slot.
+  __atomic_store_n(&buckets_[i].id, id, __ATOMIC_RELAXED);
+  __atomic_store_n(&buckets_[i].slot, slot, __ATOMIC_RELEASE);
   ++count_;
   Case& c = *new (&at(slot)) Case{};
   c.id = id;
@@ -45,25 +51,64 @@ void CaseTable::add_chunk() {
   void* storage = bytes >= kHugePageBytes ? allocate_maybe_huge(bytes) : std::aligned_alloc(alignof(Case), bytes);
   if (storage == nullptr) throw std::bad_alloc();
   chunks_.push_back(static_cast<Case*>(storage));
+  publish();
 }
 
 CaseTable::~CaseTable() {
   for (Case* chunk : chunks_) std::free(chunk);  // records are trivially destructible
 }
 
-void CaseTable::rehash(size_t buckets) {
-  HugeVector<Bucket> old;
-  old.swap(buckets_);
-  buckets_.assign(std::bit_ceil(buckets), Bucket{});
-  mask_ = buckets_.size() - 1;
-  published_buckets_.store(buckets_.data(), std::memory_order_relaxed);
-  published_mask_.store(mask_, std::memory_order_relaxed);
-  for (const Bucket& b : old) {
-    if (b.slot == kNone) continue;
-    size_t i = mix_id(b.id) & mask_;
-    while (buckets_[i].slot != kNone) i = (i + 1) & mask_;
-    buckets_[i] = b;
+void CaseTable::prefetch_record(CaseId id, uint64_t hash) const noexcept {
+  const View* v = view_.load(std::memory_order_acquire);
+  const size_t capacity = chunk_start(static_cast<uint32_t>(v->chunks.size()));
+  // A short probe: a bucket array given back to the system reads as zeros, never as empty.
+  for (size_t i = hash & v->mask, probes = 0; probes < 8; i = (i + 1) & v->mask, ++probes) {
+    const Bucket& b = v->buckets[i];
+    const uint32_t slot = __atomic_load_n(&b.slot, __ATOMIC_ACQUIRE);
+    if (slot == kNone) return;
+    if (__atomic_load_n(&b.id, __ATOMIC_RELAXED) != id) continue;
+    if (slot >= capacity) return;
+    const uint32_t chunk = chunk_of(slot);
+    const char* record = reinterpret_cast<const char*>(v->chunks[chunk] + (slot - chunk_start(chunk)));
+    for (size_t line = 0; line < sizeof(Case); line += 64) __builtin_prefetch(record + line);
+    return;
   }
+}
+
+void CaseTable::publish() {
+  views_.push_back(std::make_unique<View>(View{buckets_.data(), mask_, chunks_}));
+  view_.store(views_.back().get(), std::memory_order_release);
+}
+
+// Keeps a replaced bucket array mapped for hints that may still read it; whole pages of it go
+// back to the system (reading them again yields zeros), the rest stays resident.
+void CaseTable::retire(HugeVector<Bucket>&& buckets) {
+  if (buckets.capacity() == 0) return;
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(buckets.data());
+  const uintptr_t end = begin + buckets.capacity() * sizeof(Bucket);
+  const uintptr_t first = (begin + page - 1) & ~(page - 1), last = end & ~(page - 1);
+  size_t resident = end - begin;
+  if (last > first && madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED) == 0) {
+    resident -= last - first;
+  }
+  retired_bytes_ += resident;
+  retired_.push_back(std::move(buckets));
+}
+
+void CaseTable::rehash(size_t buckets) {
+  HugeVector<Bucket> fresh(std::bit_ceil(buckets), Bucket{});
+  const size_t mask = fresh.size() - 1;
+  for (const Bucket& b : buckets_) {
+    if (b.slot == kNone) continue;
+    size_t i = mix_id(b.id) & mask;
+    while (fresh[i].slot != kNone) i = (i + 1) & mask;
+    fresh[i] = b;
+  }
+  fresh.swap(buckets_);
+  mask_ = mask;
+  publish();  // filled before it is published: a hint sees the new array whole
+  retire(std::move(fresh));
 }
 
 }  // namespace whistle::engine

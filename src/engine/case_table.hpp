@@ -3,7 +3,11 @@
 // 16,384 slots live in chunks that double (1,024 slots, then 1,024, 2,048, ...), every later
 // chunk is one 2 MiB huge page of 16,384 records: a small shard costs little memory, and a
 // large one costs one TLB entry per 16,384 cases instead of one per 32.
-// Thread model: guarded by the shard's lock.
+// Thread model: guarded by the shard's lock, but for the two hints (prefetch, prefetch_record),
+// which take no lock: they read a published view (bucket array, mask, chunk list) that is
+// never freed while the table lives, and buckets through atomic loads (insert fills a bucket
+// with atomic stores). A bucket array replaced by a rehash is kept, its pages given back to
+// the system, so a hint racing with the rehash reads zeros there, never freed memory.
 #pragma once
 
 #include <algorithm>
@@ -49,9 +53,13 @@ class CaseTable {
   // reads an atomic copy of the table's address and mask; after a concurrent rehash it may
   // prefetch a stale line, which is harmless.
   void prefetch(uint64_t hash) const noexcept {
-    const Bucket* b = published_buckets_.load(std::memory_order_relaxed);
-    if (b != nullptr) __builtin_prefetch(b + (hash & published_mask_.load(std::memory_order_relaxed)));
+    const View* v = view_.load(std::memory_order_acquire);
+    __builtin_prefetch(v->buckets + (hash & v->mask));
   }
+  // Starts loading the record of `id` if the buckets (asked for by prefetch(hash) a while ago)
+  // name it. Takes no lock and waits for nothing but the bucket line: a case inserted or
+  // moved by a rehash this instant may be missed, or a stale line loaded; both are harmless.
+  void prefetch_record(CaseId id, uint64_t hash) const noexcept;
   // Adds a case known to be absent; returns its slot, holding a default Case with this id.
   uint32_t insert(CaseId id, uint64_t hash);
   Case& at(uint32_t slot) noexcept { return chunks_[chunk_of(slot)][slot - chunk_start(chunk_of(slot))]; }
@@ -59,7 +67,7 @@ class CaseTable {
   size_t size() const noexcept { return count_; }
   void reserve(size_t cases);
   size_t memory_bytes() const noexcept {
-    return buckets_.capacity() * sizeof(Bucket) + capacity() * sizeof(Case);
+    return buckets_.capacity() * sizeof(Bucket) + capacity() * sizeof(Case) + retired_bytes_;
   }
   template <class F>
   void for_each(F&& f) const {
@@ -87,13 +95,23 @@ class CaseTable {
   size_t capacity() const noexcept { return chunk_start(static_cast<uint32_t>(chunks_.size())); }
   void add_chunk();
   void rehash(size_t buckets);
+  // What the hints read: replaced (never changed) on every rehash and new chunk.
+  struct View {
+    const Bucket* buckets;
+    size_t mask;
+    std::vector<Case*> chunks;
+  };
+  void publish();
+  void retire(HugeVector<Bucket>&& buckets);
 
   HugeVector<Bucket> buckets_;
   size_t mask_ = 0;
-  std::atomic<const Bucket*> published_buckets_{nullptr};
-  std::atomic<size_t> published_mask_{0};
   size_t count_ = 0;
   std::vector<Case*> chunks_;  // raw storage; a record is constructed when its slot is taken
+  std::atomic<const View*> view_{nullptr};
+  std::vector<std::unique_ptr<View>> views_;      // every view published, the current one last
+  std::vector<HugeVector<Bucket>> retired_;       // bucket arrays a hint may still be reading
+  size_t retired_bytes_ = 0;                      // what of them stays resident
 };
 
 }  // namespace whistle::engine

@@ -197,7 +197,9 @@ void Engine::set_event_callback(std::function<void(const Event&)> callback) {
 
 namespace {
 // The ids this thread hinted last, oldest first out: a hint loads the id's bucket at once and
-// the case record kRing hints later, when the bucket has arrived and names the record.
+// the case record kRing hints later, when the bucket has arrived and names the record. Neither
+// step takes a lock: a lock's atomic exchange would wait for every load in flight, the very
+// misses the hints are there to overlap.
 struct PrefetchRing {
   static constexpr uint32_t kRing = 4;
   CaseId ids[kRing] = {};
@@ -217,16 +219,8 @@ void Engine::prefetch(CaseId id) const noexcept {
   const CaseId earlier = oldest;
   oldest = id;
   if (ring.hints++ < PrefetchRing::kRing) return;
-  // A hint never waits: a shard busy this instant skips the second step.
   const uint64_t earlier_hash = engine::mix_id(earlier);
-  Shard& s = impl_->shard_of(earlier_hash);
-  if (!s.lock.try_lock()) return;
-  const uint32_t slot = s.cases.find(earlier, earlier_hash);
-  if (slot != kNone) {
-    const char* record = reinterpret_cast<const char*>(&s.cases.at(slot));
-    for (size_t line = 0; line < sizeof(engine::Case); line += 64) __builtin_prefetch(record + line);
-  }
-  s.lock.unlock();
+  impl_->shard_of(earlier_hash).cases.prefetch_record(earlier, earlier_hash);
 }
 
 Status Engine::get_case(CaseId id, CaseInfo& out) const {

@@ -439,18 +439,65 @@ Instant TimerWheel::next_deadline_bound() const noexcept {
 
 // Drops every dead entry: rebuilds each list from its live entries, in the same pool or in a
 // fresh one (which then holds only what is live; the old one is freed).
+// Drops a list's dead entries in place: a write cursor trails the read cursor along the chain
+// (it never overtakes it), so live entries are copied at most a few slots back and the chunks
+// left over go back to the pool. The last chunk written, the only partial one, becomes the head.
+void TimerWheel::compact_list(uint32_t list_index) {
+  SlotList& list = lists_[list_index];
+  Chunk* write = list.head;
+  Chunk* before_write = nullptr;
+  uint32_t written = 0, kept = 0, n = list.fill;
+  for (Chunk* read = list.head; read != nullptr; n = Chunk::kEntries) {
+    prefetch_chunk(read->next);
+    for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&generation_[read->entries[i].timer]);
+    for (uint32_t i = 0; i < n; ++i) {
+      const Entry e = read->entries[i];
+      if (!live(e)) continue;
+      if (written == Chunk::kEntries) {
+        before_write = write;
+        write = write->next;
+        written = 0;
+      }
+      write->entries[written++] = e;
+      ++kept;
+    }
+    read = read->next;
+  }
+  if (kept == 0) {
+    const auto [head, fill] = detach(list_index);
+    drain_chain(*pool_, head, fill, /*prefetch=*/false, [](const Entry&) {});
+    return;
+  }
+  for (Chunk* spare = write->next; spare != nullptr;) {
+    Chunk* next = spare->next;
+    pool_->put(spare);
+    spare = next;
+  }
+  write->next = nullptr;
+  if (before_write != nullptr) {  // write is the partial one: move it to the front
+    before_write->next = nullptr;
+    write->next = list.head;
+    list.head = write;
+  }
+  list.fill = written;
+  list.count = kept;
+}
+
 void TimerWheel::sweep(bool into_fresh_pool) {
   std::unique_ptr<ChunkPool> source;
   if (into_fresh_pool) {
     source = std::move(pool_);
     pool_ = std::make_unique<ChunkPool>();
   }
-  ChunkPool& from = source ? *source : *pool_;
   for (uint32_t i = 0; i <= kOverflowList; ++i) {
     if (lists_[i].count == 0) continue;
+    if (!source) {
+      compact_list(i);
+      continue;
+    }
     const int64_t overflow_min = overflow_min_tick_;
     const auto [head, fill] = detach(i);
-    drain_chain(from, head, fill, /*prefetch=*/true, [&](const Entry& e) {
+    drain_chain(*source, head, fill, /*prefetch=*/true, [&](const Entry& e) {
       if (live(e)) append(i, e);
     });
     if (i == kOverflowList) overflow_min_tick_ = overflow_min;  // still a bound
