@@ -437,11 +437,9 @@ Instant TimerWheel::next_deadline_bound() const noexcept {
   return tick == INT64_MAX ? kNever : tick * kTickMs;
 }
 
-// Drops every dead entry: rebuilds each list from its live entries, in the same pool or in a
-// fresh one (which then holds only what is live; the old one is freed).
 // Drops a list's dead entries in place: a write cursor trails the read cursor along the chain
-// (it never overtakes it), so live entries are copied at most a few slots back and the chunks
-// left over go back to the pool. The last chunk written, the only partial one, becomes the head.
+// (it never overtakes it), live entries are copied back to it, and the chunks left over go
+// back to the pool. The last chunk written, the only partial one, becomes the head.
 void TimerWheel::compact_list(uint32_t list_index) {
   SlotList& list = lists_[list_index];
   Chunk* write = list.head;
@@ -483,6 +481,8 @@ void TimerWheel::compact_list(uint32_t list_index) {
   list.count = kept;
 }
 
+// Drops every dead entry: packs each list in place, or (into_fresh_pool) rebuilds it from its
+// live entries in a fresh pool, which then holds only what is live (the old one is freed).
 void TimerWheel::sweep(bool into_fresh_pool) {
   std::unique_ptr<ChunkPool> source;
   if (into_fresh_pool) {
