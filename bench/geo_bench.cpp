@@ -159,23 +159,25 @@ void BM_WhistleLocate(benchmark::State& state, Dataset& (*data)()) {
   latency_counters(state, 200'000, [&](size_t k) { benchmark::DoNotOptimize(d.model->locate_leaf(pts[k])); });
 }
 
-void BM_BoostLocate(benchmark::State& state, Dataset& (*data)()) {
+// A peer's locate: the same loop and latencies for each (fewer latency samples than whistle's:
+// a peer's query is ten times slower).
+template <class Locate>
+void peer_locate(benchmark::State& state, Dataset& (*data)(), Locate&& locate) {
   Dataset& d = data();
   const auto& pts = points(d, static_cast<int>(state.range(0)));
   size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(d.boost->locate(pts[i++ & (kQueries - 1)]));
+  for (auto _ : state) benchmark::DoNotOptimize(locate(d, pts[i++ & (kQueries - 1)]));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  latency_counters(state, 50'000, [&](size_t k) { benchmark::DoNotOptimize(d.boost->locate(pts[k])); });
+  latency_counters(state, 50'000, [&](size_t k) { benchmark::DoNotOptimize(locate(d, pts[k])); });
+}
+
+void BM_BoostLocate(benchmark::State& state, Dataset& (*data)()) {
+  peer_locate(state, data, [](Dataset& d, LonLat p) { return d.boost->locate(p); });
 }
 
 #ifdef WHISTLE_BENCH_GEOS
 void BM_GeosLocate(benchmark::State& state, Dataset& (*data)()) {
-  Dataset& d = data();
-  const auto& pts = points(d, static_cast<int>(state.range(0)));
-  size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(d.geos->locate(pts[i++ & (kQueries - 1)]));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  latency_counters(state, 50'000, [&](size_t k) { benchmark::DoNotOptimize(d.geos->locate(pts[k])); });
+  peer_locate(state, data, [](Dataset& d, LonLat p) { return d.geos->locate(p); });
 }
 #endif
 

@@ -73,7 +73,7 @@ class LazyHeap {
     --live_;
     // The wheel's bound on garbage, so that a cancel/re-arm loop cannot grow the heap forever
     // (Go's runtime timers do the same with a quarter): the compaction is part of cancel's cost.
-    if (++dead_ > 2 * live_ + kSlack) compact();
+    if (++dead_ > 2 * live_ + TimerWheel::kSweepSlack) compact();
     return true;
   }
   template <class F>
@@ -122,7 +122,6 @@ class LazyHeap {
       return a.deadline != b.deadline ? a.deadline > b.deadline : a.payload > b.payload;
     }
   };
-  static constexpr size_t kSlack = 1 << 16;  // as the wheel's
   std::vector<Entry> heap_;
   std::vector<uint32_t> generation_, free_;
   size_t live_ = 0;
@@ -371,14 +370,16 @@ BENCHMARK_TEMPLATE(BM_Arm, WheelAdapter)->Apply(sizes)->Apply(wheel_1m);
 BENCHMARK_TEMPLATE(BM_Arm, LazyHeap)->Apply(sizes);
 BENCHMARK(BM_AsioArm)->Apply(asio_sizes);
 // Cancel runs whole garbage cycles: each peer drops its cancelled entries once they outnumber
-// twice the live ones (+ 64 Ki), so a fixed number of iterations covering exactly two such
-// compactions puts the same share of them in every figure (a timed loop would include none or
-// one, by chance).
+// twice the live ones (+ kSweepSlack), so a fixed number of iterations covering exactly two
+// such compactions puts the same share of them in every figure (a timed loop would include
+// none or one, by chance).
 template <int64_t N>
 void cancel_cycles(benchmark::internal::Benchmark* b) {
   const int64_t per_iteration = std::min<int64_t>(N / 10, kBatch);
   b->ArgNames({"live", "clustered"})->Args({N, 0})->Args({N, 1});
-  b->Iterations((2 * (2 * N + 65'536 + 1) + per_iteration - 1) / per_iteration);
+  // Cancels until the first pass.
+  constexpr auto kFirstPass = 2 * N + static_cast<int64_t>(TimerWheel::kSweepSlack) + 1;
+  b->Iterations((2 * kFirstPass + per_iteration - 1) / per_iteration);
   b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 

@@ -45,6 +45,9 @@ class TimerWheel {
   static constexpr uint32_t kSlots = 1u << kSlotBits;
   static constexpr uint32_t kLevels = 3;
   static constexpr Instant kNever = INT64_MAX;
+  // cancel() sweeps once dead entries exceed 2 × live + this: sweeping is O(entries), so O(1)
+  // per cancel, and stored entries stay within about 3× the live timers.
+  static constexpr size_t kSweepSlack = 1 << 16;
 
   explicit TimerWheel(Instant start = 0);
   ~TimerWheel();
@@ -129,9 +132,6 @@ class TimerWheel {
     free_.push_back(timer);
     --live_;
   }
-  // Dead entries tolerated before a sweep: sweeping is O(entries), so O(1) per cancel.
-  static constexpr size_t kSweepSlack = 1 << 16;
-
   size_t poll_impl(Instant now, size_t budget, FireFn fire, void* context);
   bool next_ready(Entry& out);
   void place(const Entry& e);

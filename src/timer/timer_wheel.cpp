@@ -40,6 +40,10 @@ class TimerWheel::ChunkPool {
     return c;
   }
   void put(Chunk* c) { free_.push_back(c); }
+  // Takes back a whole chain (`next` links, ending in nullptr).
+  void put_chain(Chunk* c) {
+    for (; c != nullptr; c = c->next) free_.push_back(c);
+  }
   void reserve_chunks(size_t chunks) {
     while (free_.size() < chunks) grow();
   }
@@ -462,15 +466,10 @@ void TimerWheel::compact_list(uint32_t list_index) {
     read = read->next;
   }
   if (kept == 0) {
-    const auto [head, fill] = detach(list_index);
-    drain_chain(*pool_, head, fill, /*prefetch=*/false, [](const Entry&) {});
+    pool_->put_chain(detach(list_index).first);
     return;
   }
-  for (Chunk* spare = write->next; spare != nullptr;) {
-    Chunk* next = spare->next;
-    pool_->put(spare);
-    spare = next;
-  }
+  pool_->put_chain(write->next);
   write->next = nullptr;
   if (before_write != nullptr) {  // write is the partial one: move it to the front
     before_write->next = nullptr;
