@@ -127,7 +127,8 @@ struct Engine::Impl {
   const Model& version(uint32_t v) const { return *versions[v].load(std::memory_order_acquire); }
 
   // ---- shards ----
-  engine::Shard& shard_of(uint64_t hash) { return *shards[hash >> (64 - shard_bits)]; }
+  // The top shard_bits bits of the hash (none with one shard: a shift by 64 would be undefined).
+  engine::Shard& shard_of(uint64_t hash) { return *shards[(hash >> 32) >> (32 - shard_bits)]; }
 
   // ---- operations (operations.cpp), under the shard's lock ----
   // Pins the current version for this thread and returns it (see VersionPin).

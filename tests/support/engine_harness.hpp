@@ -34,9 +34,11 @@ inline std::string render(const Event& e, const Model& m) {
 
 class EngineHarness {
  public:
-  explicit EngineHarness(Instant start, std::shared_ptr<const Model> m = engine_model()) : model_(std::move(m)) {
+  explicit EngineHarness(Instant start, std::shared_ptr<const Model> m = engine_model(), uint32_t shards = 0)
+      : model_(std::move(m)) {
     EngineOptions options;
     options.start = start;
+    options.shards = shards;
     auto e = Engine::open(model_, options);
     if (!e.ok()) throw std::runtime_error(e.status().to_string());
     engine_ = std::move(e).value();
