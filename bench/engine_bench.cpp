@@ -251,7 +251,7 @@ void BM_CaseStore(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Submit)->Threads(1)->Threads(2)->UseRealTime()->Iterations(kSubmitsPerThread);
-BENCHMARK(BM_Lifecycle)->Arg(100'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Lifecycle)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_MemoryPerOpenCase)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Threads(1)->Threads(2)->UseRealTime();

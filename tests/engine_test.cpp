@@ -481,7 +481,10 @@ TEST(EngineRealtime, TimersFireOnTheClockSourceAndOperationsTakeItsTime) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  Action accept{Operation::accept, 1, model->find_unit("GT1"), 0};
+  Action accept;
+  accept.op = Operation::accept;
+  accept.case_id = 1;
+  accept.actor = model->find_unit("GT1");
   ASSERT_TRUE(engine->act(accept).ok());
   std::lock_guard lock(m);
   EXPECT_EQ(seen, (testing::Strings{"dispatched 1 - [GT1,D2] - 0 'G1'", "warned 1 - [] accept 0", "breached 1 - [] accept 0",

@@ -202,8 +202,13 @@ namespace {
 // misses the hints are there to overlap.
 struct PrefetchRing {
   static constexpr uint32_t kRing = 4;
-  CaseId ids[kRing] = {};
-  uint64_t hints = 0;  // ids[hints % kRing] is the oldest once hints >= kRing
+  struct Hint {
+    CaseId id = 0;
+    uint64_t hash = 0;
+    bool set = false;
+  };
+  Hint hints[kRing];
+  uint32_t next = 0;  // hints[next] is the oldest
 };
 PrefetchRing& prefetch_ring() {
   thread_local PrefetchRing ring;
@@ -215,12 +220,10 @@ void Engine::prefetch(CaseId id) const noexcept {
   const uint64_t hash = engine::mix_id(id);
   impl_->shard_of(hash).cases.prefetch(hash);
   PrefetchRing& ring = prefetch_ring();
-  CaseId& oldest = ring.ids[ring.hints % PrefetchRing::kRing];
-  const CaseId earlier = oldest;
-  oldest = id;
-  if (ring.hints++ < PrefetchRing::kRing) return;
-  const uint64_t earlier_hash = engine::mix_id(earlier);
-  impl_->shard_of(earlier_hash).cases.prefetch_record(earlier, earlier_hash);
+  PrefetchRing::Hint& oldest = ring.hints[ring.next];
+  ring.next = (ring.next + 1) % PrefetchRing::kRing;
+  if (oldest.set) impl_->shard_of(oldest.hash).cases.prefetch_record(oldest.id, oldest.hash);
+  oldest = {id, hash, true};
 }
 
 Status Engine::get_case(CaseId id, CaseInfo& out) const {

@@ -142,9 +142,19 @@ struct Engine::Impl {
   };
   Status submit_locked(engine::Shard& s, uint64_t hash, const Submission& sub, Instant at, const Prepared& p);
   Status act_locked(engine::Shard& s, engine::Case& c, uint32_t slot, const Action& a, Instant at);
-  Instant operation_instant(Instant requested) const;
+  Instant operation_instant(Instant requested) const {
+    return options.clock == EngineOptions::Clock::realtime ? system_now() : requested;
+  }
   Instant system_now() const { return options.clock_source(); }
-  Status check_instant(Instant at) const;
+  // On the manual clock an operation may not be earlier than the clock (inline: every
+  // operation asks, and almost every answer is yes).
+  Status check_instant(Instant at) const {
+    if (options.clock == EngineOptions::Clock::manual && at < advanced_to.load(std::memory_order_acquire)) {
+      return instant_before_clock(at);
+    }
+    return {};
+  }
+  Status instant_before_clock(Instant at) const;
 
   // ---- cases (case_ops.cpp), under the shard's lock ----
   std::span<const UnitId> cooperating(const engine::Shard& s, const engine::Case& c) const;

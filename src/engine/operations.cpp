@@ -25,16 +25,9 @@ Status wrong_state(const Case& c, Operation op) {
 
 }  // namespace
 
-Instant Engine::Impl::operation_instant(Instant requested) const {
-  return options.clock == EngineOptions::Clock::realtime ? system_now() : requested;
-}
-
-Status Engine::Impl::check_instant(Instant at) const {
+Status Engine::Impl::instant_before_clock(Instant at) const {
   const Instant now = advanced_to.load(std::memory_order_acquire);
-  if (options.clock == EngineOptions::Clock::manual && at < now) {
-    return Status::invalid("instant " + format_iso8601(at, 0) + " is before the clock (" + format_iso8601(now, 0) + ")");
-  }
-  return {};
+  return Status::invalid("instant " + format_iso8601(at, 0) + " is before the clock (" + format_iso8601(now, 0) + ")");
 }
 
 uint32_t Engine::Impl::pin_current_version(engine::VersionPin& pin) {
@@ -230,7 +223,8 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       if (c.state != CaseState::verified) return wrong_state(c, a.op);
       close_stage(s, c, Stage::revisit);
       engine::scratch().facts.push_back({ScoreFact::evaluated, false, a.score, c.primary, at, 0});
-      const std::string detail = "score:" + std::to_string(a.score);
+      static constexpr std::string_view kScoreDetail[] = {"", "score:1", "score:2", "score:3", "score:4", "score:5"};
+      const std::string_view detail = kScoreDetail[a.score];  // checked to be 1..5 above
       if (a.reopen) {
         c.state = CaseState::accepted;
         engine::scratch().facts.push_back({ScoreFact::redone, false, 0, c.primary, at, 0});

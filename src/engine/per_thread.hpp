@@ -21,21 +21,11 @@ inline uint64_t next_owner_id() {
 template <class T>
 class PerThread {
  public:
+  // The fast path is the cache check alone, inline; registering a thread is out of line.
   T& local() {
-    thread_local uint64_t cached_owner = 0;
-    thread_local T* cached = nullptr;
-    if (cached_owner == id_) return *cached;
-    std::lock_guard lock(mutex_);
-    const auto me = std::this_thread::get_id();
-    size_t i = 0;
-    while (i < owners_.size() && owners_[i] != me) ++i;
-    if (i == owners_.size()) {
-      slots_.push_back(std::make_unique<T>());
-      owners_.push_back(me);
-    }
-    cached_owner = id_;
-    cached = slots_[i].get();
-    return *cached;
+    if (cache_.owner == id_) [[likely]]
+      return *cache_.slot;
+    return register_thread();
   }
   // Calls f(T&) for every thread's slot, holding the registry lock.
   template <class F>
@@ -47,10 +37,32 @@ class PerThread {
   std::vector<std::unique_ptr<T>>& slots() { return slots_; }  // under registry_mutex()
 
  private:
+  struct Cache {
+    uint64_t owner = 0;
+    T* slot = nullptr;
+  };
+  static thread_local Cache cache_;
+
+  [[gnu::noinline]] T& register_thread() {
+    std::lock_guard lock(mutex_);
+    const auto me = std::this_thread::get_id();
+    size_t i = 0;
+    while (i < owners_.size() && owners_[i] != me) ++i;
+    if (i == owners_.size()) {
+      slots_.push_back(std::make_unique<T>());
+      owners_.push_back(me);
+    }
+    cache_ = {id_, slots_[i].get()};
+    return *cache_.slot;
+  }
+
   const uint64_t id_ = next_owner_id();
   std::mutex mutex_;
   std::vector<std::unique_ptr<T>> slots_;
   std::vector<std::thread::id> owners_;
 };
+
+template <class T>
+thread_local typename PerThread<T>::Cache PerThread<T>::cache_;
 
 }  // namespace whistle::engine
