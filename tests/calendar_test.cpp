@@ -193,6 +193,18 @@ TEST(Calendar, AnyUtcOffsetAnd24x7) {
   ASSERT_TRUE(all.add(at("2025-09-30T10:00:00+08:00"), {90, DurationUnit::minutes}, d));
   EXPECT_EQ(format_iso8601(d.at, 480), "2025-09-30T11:30:00+08:00");
   EXPECT_FALSE(all.add(at("2199-12-31T10:00:00+08:00"), {5, DurationUnit::working_days}, d));  // past the table
+  // A start outside years 1-9999 computes nothing, whatever the unit (no overflow either).
+  Calendar::Deadline w;
+  for (Instant start : {INT64_MIN, kFirstInstant - 1, kLastInstant + 1, INT64_MAX}) {
+    for (DurationUnit unit : {DurationUnit::working_days, DurationUnit::working_hours, DurationUnit::hours,
+                              DurationUnit::minutes}) {
+      EXPECT_FALSE(all.add(start, {UINT32_MAX, unit}, d));
+      const Duration before{1, unit};
+      EXPECT_FALSE(all.add_with_warning(start, {3, unit}, &before, d, &w));
+    }
+  }
+  ASSERT_TRUE(all.add(kLastInstant, {UINT32_MAX, DurationUnit::hours}, d));  // the largest sum fits
+  EXPECT_EQ(d.at, kLastInstant + int64_t{UINT32_MAX} * kMsPerHour);
 }
 
 TEST(Duration, ParsesAndRejects) {

@@ -443,6 +443,31 @@ TEST(EngineScores, LiveCountersEqualARecountFromTheEvents) {
   EXPECT_LE(d1.composite, 100);
 }
 
+// Instants outside years 0001-9999 are refused with a message, never computed with (deadline
+// arithmetic there could overflow), and advancing to the last instant does not spin.
+TEST(EngineErrors, InstantsOutsideYears1To9999AreRefusedAndChangeNothing) {
+  for (Instant at : {INT64_MIN, kFirstInstant - 1, kLastInstant + 1, INT64_MAX / 2, INT64_MAX}) {
+    EngineHarness h(T0);
+    const Status submitted = h.submit(1, "quick", kG1, at);
+    EXPECT_EQ(submitted.code(), StatusCode::invalid_argument) << at;
+    EXPECT_EQ(h.engine().advance(at).code(), StatusCode::invalid_argument) << at;
+    EXPECT_TRUE(h.events().empty());
+    EXPECT_EQ(h.engine().now(), T0);
+    EngineOptions o;
+    o.start = at;
+    EXPECT_EQ(Engine::open(testing::engine_model(), o).status().code(), StatusCode::invalid_argument) << at;
+  }
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(1, "quick", kG1, T0).ok());
+  ASSERT_TRUE(h.engine().advance(kLastInstant).ok());  // every timer fires, then nothing is left
+  EXPECT_EQ(h.engine().now(), kLastInstant);
+  EXPECT_FALSE(h.events().empty());
+  const Status late = h.act(Operation::accept, 1, "GT1", kLastInstant + 1);
+  EXPECT_NE(late.message().find("after year 9999"), std::string::npos) << late.to_string();
+  EXPECT_EQ(format_iso8601(INT64_MIN, 0), "-9223372036854775808 ms after the epoch");
+  EXPECT_EQ(format_iso8601(kLastInstant, 0), "9999-12-31T23:59:59.999+00:00");
+}
+
 }  // namespace
 }  // namespace whistle
 
@@ -493,4 +518,5 @@ TEST(EngineRealtime, TimersFireOnTheClockSourceAndOperationsTakeItsTime) {
 }
 
 }  // namespace
+
 }  // namespace whistle

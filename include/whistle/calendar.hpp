@@ -67,7 +67,8 @@ class Calendar {
   int64_t local_day(Instant t) const noexcept { return floor_div(t + offset_ms_, kMsPerDay); }
   bool is_working_day(int64_t day) const noexcept;
 
-  // start + duration under SPEC §2. False when the result would leave 1900–2199.
+  // start + duration under SPEC §2. False when a wd/wh result would leave 1900–2199, or the
+  // start is outside kFirstInstant..kLastInstant (years 1–9999).
   bool add(Instant start, Duration d, Deadline& out) const noexcept;
   // The warning instant of a stage: the deadline for N − W (wd, wh) or the deadline − W.
   bool warning(Instant start, Duration limit, Duration warn_before, Deadline& out) const noexcept;

@@ -16,6 +16,13 @@ inline constexpr int64_t kMsPerMinute = 60'000;
 inline constexpr int64_t kMsPerHour = 3'600'000;
 inline constexpr int64_t kMsPerDay = 86'400'000;
 
+// The instants the engine and the calendars compute with: years 0001 to 9999 (UTC). Within
+// them no deadline arithmetic can overflow (the largest duration, 2^32 - 1 hours, is ~1.5e16
+// ms); the engine refuses an instant outside them, and a calendar computes no deadline from one.
+inline constexpr Instant kFirstInstant = -62'135'596'800'000;  // 0001-01-01T00:00:00Z
+inline constexpr Instant kLastInstant = 253'402'300'799'999;   // 9999-12-31T23:59:59.999Z
+inline constexpr bool in_instant_range(Instant t) noexcept { return t >= kFirstInstant && t <= kLastInstant; }
+
 struct CivilDate {
   int32_t year;
   uint32_t month;  // 1-12

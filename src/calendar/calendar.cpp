@@ -90,6 +90,7 @@ bool Calendar::is_working_day(int64_t day) const noexcept {
 }
 
 bool Calendar::add(Instant start, Duration d, Deadline& out) const noexcept {
+  if (!in_instant_range(start)) return false;  // and within it, start + 2^32 h cannot overflow
   switch (d.unit) {
     case DurationUnit::working_days: return add_working_days(start, d.count, out);
     case DurationUnit::working_hours: return add_working_hours(start, d.count, out);
@@ -114,6 +115,7 @@ bool Calendar::warning(Instant start, Duration limit, Duration warn_before, Dead
 // Where counting starts: the start's table day and, for working hours, the working time up
 // to it. Computed once when a stage needs both its deadline and its warning.
 bool Calendar::position(Instant start, DurationUnit unit, Position& p) const noexcept {
+  if (!in_instant_range(start)) return false;
   const int64_t local = start + offset_ms_;
   const int64_t day = floor_div(local, kMsPerDay);
   p.day = day - first_day_;

@@ -93,7 +93,7 @@ Result<ParsedInstant> parse_iso8601(std::string_view s) {
       ++pos;
       while (pos + n < s.size() && s[pos + n] >= '0' && s[pos + n] <= '9') ++n;
       if (n == 0) return bad("empty fraction");
-      int64_t frac;
+      int64_t frac = 0;
       digits(s, pos, std::min<size_t>(n, 3), frac);
       for (size_t k = n; k < 3; ++k) frac *= 10;
       ms = frac;
@@ -117,6 +117,12 @@ Result<ParsedInstant> parse_iso8601(std::string_view s) {
 }
 
 std::string format_iso8601(Instant at, int32_t offset_minutes) {
+  // An instant more than a day outside the supported range (or an offset beyond a day) prints
+  // as its number: no date arithmetic on it can overflow.
+  if (at < kFirstInstant - kMsPerDay || at > kLastInstant + kMsPerDay || offset_minutes < -24 * 60 ||
+      offset_minutes > 24 * 60) {
+    return std::to_string(at) + " ms after the epoch";
+  }
   const int64_t local = at + int64_t{offset_minutes} * kMsPerMinute;
   const int64_t days = floor_div(local, kMsPerDay);
   const int64_t in_day = local - days * kMsPerDay;

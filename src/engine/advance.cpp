@@ -82,8 +82,9 @@ Status Engine::Impl::advance_to(Instant now) {
   std::vector<DueTimer> follow_ups;  // escalations due at the instant of their breach
   for (;;) {
     const Instant bound = next_due.load(std::memory_order_acquire);
-    if (bound > now) break;
-    const Instant window_end = std::min(now, bound + kWindowMs - 1);
+    if (bound > now || bound == TimerWheel::kNever) break;  // kNever: nothing armed, even at the last instant
+    // bound + kWindowMs - 1, capped at now (without overflow: `now` may be the last instant).
+    const Instant window_end = bound >= now - (kWindowMs - 1) ? now : bound + kWindowMs - 1;
     due.clear();
     for (uint32_t i = 0; i < shards.size(); ++i) collect_due(i, window_end, due);
     std::sort(due.begin(), due.end());

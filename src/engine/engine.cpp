@@ -79,6 +79,9 @@ Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<const Model> model, const EngineOptions& options) {
   if (!model) return Status::invalid("no model");
+  if (options.clock == EngineOptions::Clock::manual && !in_instant_range(options.start)) {
+    return Status::invalid("start " + format_iso8601(options.start, 0) + " is outside years 0001-9999");
+  }
   int32_t offset = 0;
   if (options.scoring_utc_offset_minutes) {
     offset = *options.scoring_utc_offset_minutes;
@@ -179,6 +182,7 @@ Status Engine::advance(Instant now) {
   if (impl_->options.clock == EngineOptions::Clock::realtime) {
     return Status::invalid("advance: the engine runs on the realtime clock");
   }
+  if (!in_instant_range(now)) return Status::invalid("advance to " + format_iso8601(now, 0) + ": outside years 0001-9999");
   return impl_->advance_to(now);
 }
 

@@ -146,15 +146,16 @@ struct Engine::Impl {
     return options.clock == EngineOptions::Clock::realtime ? system_now() : requested;
   }
   Instant system_now() const { return options.clock_source(); }
-  // On the manual clock an operation may not be earlier than the clock (inline: every
-  // operation asks, and almost every answer is yes).
+  // On the manual clock an operation may not be earlier than the clock, nor outside years
+  // 0001-9999 (inline: every operation asks, and almost every answer is yes).
   Status check_instant(Instant at) const {
-    if (options.clock == EngineOptions::Clock::manual && at < advanced_to.load(std::memory_order_acquire)) {
-      return instant_before_clock(at);
+    if (options.clock == EngineOptions::Clock::manual &&
+        (at < advanced_to.load(std::memory_order_acquire) || at > kLastInstant)) {
+      return bad_instant(at);
     }
     return {};
   }
-  Status instant_before_clock(Instant at) const;
+  Status bad_instant(Instant at) const;
 
   // ---- cases (case_ops.cpp), under the shard's lock ----
   std::span<const UnitId> cooperating(const engine::Shard& s, const engine::Case& c) const;

@@ -25,7 +25,8 @@ Status wrong_state(const Case& c, Operation op) {
 
 }  // namespace
 
-Status Engine::Impl::instant_before_clock(Instant at) const {
+Status Engine::Impl::bad_instant(Instant at) const {
+  if (at > kLastInstant) return Status::invalid("instant " + format_iso8601(at, 0) + " is after year 9999");
   const Instant now = advanced_to.load(std::memory_order_acquire);
   return Status::invalid("instant " + format_iso8601(at, 0) + " is before the clock (" + format_iso8601(now, 0) + ")");
 }
