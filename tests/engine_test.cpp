@@ -468,6 +468,24 @@ TEST(EngineErrors, InstantsOutsideYears1To9999AreRefusedAndChangeNothing) {
   EXPECT_EQ(format_iso8601(kLastInstant, 0), "9999-12-31T23:59:59.999+00:00");
 }
 
+// Options out of range: precise statuses, no engine, no crash, nothing allocated first.
+TEST(EngineErrors, OptionsOutOfRange) {
+  EngineOptions o;
+  o.start = T0;
+  o.expected_cases = kMaxExpectedCases + 1;
+  EXPECT_EQ(Engine::open(testing::engine_model(), o).status().code(), StatusCode::invalid_argument);
+  o.expected_cases = kMaxExpectedCases;  // 512 GiB of records: more than any test machine has
+  const auto huge = Engine::open(testing::engine_model(), o);
+  EXPECT_EQ(huge.status().code(), StatusCode::out_of_memory) << huge.status().to_string();
+  o.expected_cases = 1000;
+  for (int32_t offset : {-18 * 60 - 1, 18 * 60 + 1, INT32_MIN, INT32_MAX}) {
+    o.scoring_utc_offset_minutes = offset;
+    EXPECT_EQ(Engine::open(testing::engine_model(), o).status().code(), StatusCode::invalid_argument) << offset;
+  }
+  o.scoring_utc_offset_minutes = -18 * 60;
+  EXPECT_TRUE(Engine::open(testing::engine_model(), o).ok());
+}
+
 }  // namespace
 }  // namespace whistle
 

@@ -37,6 +37,9 @@ enum class Operation : uint8_t { assign = 0, accept, return_case, whistle, repor
 std::string_view operation_name(Operation op) noexcept;  // "return" for return_case
 std::optional<Operation> parse_operation(std::string_view text) noexcept;
 
+// Cases an engine can be pre-sized for (EngineOptions::expected_cases): 2^32.
+inline constexpr size_t kMaxExpectedCases = size_t{1} << 32;
+
 struct EngineOptions {
   enum class Clock : uint8_t { manual, realtime };
   Clock clock = Clock::manual;
@@ -44,7 +47,8 @@ struct EngineOptions {
   // Realtime clock: where "now" comes from (default: the system clock, ms since the epoch).
   // A host may supply its own, e.g. a simulation clock; it must never go backwards.
   std::function<Instant()> clock_source;
-  size_t expected_cases = 0;    // pre-sizes and faults in the case tables (no rehash, no page fault below this many)
+  size_t expected_cases = 0;    // pre-sizes and faults in the case tables (no rehash, no page fault below this many);
+                                // at most kMaxExpectedCases, ENOMEM when the memory is not there
   uint32_t shards = 0;          // case shards (rounded up to a power of two); 0: 8 per hardware thread, at least 16
   // Scoring days are local days at this offset; default: the model's first calendar's.
   std::optional<int32_t> scoring_utc_offset_minutes;

@@ -2,6 +2,8 @@
 // events outside it), lookups, reload, scores, stats.
 #include "whistle/engine.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <thread>
@@ -82,16 +84,37 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<const Model> model,
   if (options.clock == EngineOptions::Clock::manual && !in_instant_range(options.start)) {
     return Status::invalid("start " + format_iso8601(options.start, 0) + " is outside years 0001-9999");
   }
+  if (options.expected_cases > kMaxExpectedCases) {
+    return Status::invalid("expected_cases " + std::to_string(options.expected_cases) + " is above " +
+                           std::to_string(kMaxExpectedCases));
+  }
+  // Pre-sizing faults the case tables in at once: asking for more than the machine has would
+  // end in the OOM killer, not in an error.
+  const size_t physical = static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  if (options.expected_cases > physical / sizeof(engine::Case)) {
+    return Status(StatusCode::out_of_memory, "expected_cases " + std::to_string(options.expected_cases) +
+                                                 " would take more than this machine's " +
+                                                 std::to_string(physical >> 20) + " MiB");
+  }
   int32_t offset = 0;
   if (options.scoring_utc_offset_minutes) {
     offset = *options.scoring_utc_offset_minutes;
+    if (offset < -18 * 60 || offset > 18 * 60) {
+      return Status::invalid("scoring_utc_offset_minutes " + std::to_string(offset) + " is outside -18:00..+18:00");
+    }
   } else if (!model->calendars().empty()) {
     offset = model->calendars().front().utc_offset_minutes();
   }
   EngineOptions opts = options;
   if (!opts.clock_source) opts.clock_source = &RealtimeTimerService::system_now;
   if (opts.clock == EngineOptions::Clock::realtime) opts.start = opts.clock_source();
-  auto impl = std::make_unique<Impl>(std::move(model), opts, offset);
+  std::unique_ptr<Impl> impl;
+  try {
+    impl = std::make_unique<Impl>(std::move(model), opts, offset);
+  } catch (const std::bad_alloc&) {  // pre-sizing for expected_cases asks for the memory at once
+    return Status(StatusCode::out_of_memory,
+                  "no memory for " + std::to_string(options.expected_cases) + " expected cases");
+  }
   if (opts.clock == EngineOptions::Clock::realtime) {
     Impl* raw = impl.get();
     raw->realtime = std::make_unique<engine::RealtimeDriver>(

@@ -527,7 +527,8 @@ void TimerWheel::sweep(bool into_fresh_pool) {
 void TimerWheel::reserve(size_t timers) {
   generation_.reserve(timers);
   free_.reserve(timers);
-  pool_->reserve_chunks(timers / Chunk::kEntries + kLevels * kSlots);
+  // Full chunks for all of them, plus one partly filled chunk per slot they can occupy.
+  pool_->reserve_chunks(timers / Chunk::kEntries + std::min<size_t>(timers, kLevels * kSlots));
 }
 
 size_t TimerWheel::memory_bytes() const noexcept {
