@@ -310,6 +310,17 @@ TEST(EngineErrors, PreciseStatusesAndNothingChanges) {
   EXPECT_EQ(h.engine().advance(T0).code(), StatusCode::invalid_argument);        // the clock never goes back
   EXPECT_EQ(h.act(Operation::accept, 1, "D1", T0).code(), StatusCode::invalid_argument);  // before the clock
   EXPECT_EQ(h.submit(4, "road", kG1, T0).code(), StatusCode::invalid_argument);
+  // A whistle naming more units than an action may (each of them valid) is refused whole.
+  Action crowd;
+  crowd.op = Operation::whistle;
+  crowd.case_id = 1;
+  crowd.actor = h.unit("D1");
+  crowd.at = T0 + kMinute;
+  const std::vector<UnitId> many(kMaxActionUnits + 1, h.unit("D2"));
+  crowd.units = many;
+  const Status refused = h.engine().act(crowd);
+  EXPECT_EQ(refused.code(), StatusCode::invalid_argument);
+  EXPECT_NE(refused.message().find("at most 1024"), std::string::npos) << refused.to_string();
   EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [D1] - 0 'G1'"}));
   EXPECT_EQ(h.info(1).state, CaseState::dispatched);
   EXPECT_EQ(h.engine().stats().cases, 1u);

@@ -37,6 +37,9 @@ enum class Operation : uint8_t { assign = 0, accept, return_case, whistle, repor
 std::string_view operation_name(Operation op) noexcept;  // "return" for return_case
 std::optional<Operation> parse_operation(std::string_view text) noexcept;
 
+// Units one assign or whistle may name (EINVAL beyond).
+inline constexpr size_t kMaxActionUnits = 1024;
+
 // Cases an engine can be pre-sized for (EngineOptions::expected_cases): 2^32.
 inline constexpr size_t kMaxExpectedCases = size_t{1} << 32;
 

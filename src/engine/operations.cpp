@@ -98,6 +98,10 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
     if (a.units.empty()) {
       return Status::invalid(std::string(operation_name(a.op)) + " names no unit");
     }
+    if (a.units.size() > kMaxActionUnits) {
+      return Status::invalid(std::string(operation_name(a.op)) + " names " + std::to_string(a.units.size()) +
+                             " units; at most " + std::to_string(kMaxActionUnits));
+    }
     for (size_t i = 0; i < a.units.size(); ++i) {
       if (!directory.valid_unit(a.units[i])) return Status::not_found("unknown unit id " + std::to_string(a.units[i]));
       if (std::find(a.units.begin(), a.units.begin() + static_cast<std::ptrdiff_t>(i), a.units[i]) !=
