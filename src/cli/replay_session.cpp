@@ -26,14 +26,9 @@ std::unique_ptr<ReplaySession> ReplaySession::open(const std::string& model_path
   }
   session->rows_ = std::move(rows).value();
   EngineOptions options;
-  options.start = INT64_MIN / 2;
-  for (const auto& row : session->rows_) {
-    if (row.has_at) {
-      options.start = row.at;
-      session->offset_ = row.offset_minutes;
-      break;
-    }
-  }
+  const replay::ReplayStart start = replay::replay_start(session->rows_);
+  options.start = start.at;
+  session->offset_ = start.offset_minutes;
   auto engine = Engine::open(session->model_, options);
   if (!engine.ok()) {
     std::fprintf(stderr, "whistle %s: %s\n", session->command_.c_str(), engine.status().to_string().c_str());

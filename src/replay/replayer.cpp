@@ -1,8 +1,17 @@
 #include "replay/replayer.hpp"
 
+#include <algorithm>
+
 #include "replay/event_json.hpp"
 
 namespace whistle::replay {
+
+ReplayStart replay_start(std::span<const OpRow> rows) {
+  for (const OpRow& row : rows) {
+    if (row.has_at) return {std::clamp(row.at, kFirstInstant, kLastInstant), row.offset_minutes};
+  }
+  return {};
+}
 
 Replayer::Replayer(Engine& engine, const Model& model, int32_t offset_minutes, std::function<void(std::string_view)> write)
     : engine_(engine), model_(model), offset_(offset_minutes), write_(std::move(write)) {}

@@ -19,6 +19,15 @@ struct ReplayCounts {
   std::array<size_t, kEventKindCount> by_kind{};
 };
 
+// Where a replay's manual clock starts — the first row's instant, held to years 0001-9999
+// (a row before that is then refused like any row before the clock), or the first instant of
+// that range when no row has one — and the offset that row's instant was written with.
+struct ReplayStart {
+  Instant at = kFirstInstant;
+  int32_t offset_minutes = 0;
+};
+ReplayStart replay_start(std::span<const OpRow> rows);
+
 class Replayer {
  public:
   // `write` receives JSON lines; null to only count.

@@ -115,6 +115,17 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "\nD01,1,1,1,1,1,1,1,0,0,0,0,0,0.1500,1.000
    OR NOT out MATCHES "\nD03,0,0,0,0,0,0,0,0,0,1,0,0,,,,,,,0.0000,0.0\n")
   message(FATAL_ERROR "scores: rc=${rc}\n${out}\n${err}")
 endif()
+# Rows without a readable instant, or before year 0001: each an error object, and the replay
+# goes on (the clock then starts at the first supported instant).
+file(WRITE ${WORK}/no-instants.csv "at,op,case,actor,matter,lon,lat,place,units,value,note
+,advance,,,,,,,,,
+0000-06-01T00:00:00Z,submit,1,,traffic.02,118.6,36.7,,,hotline,
+")
+execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/no-instants.csv
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT err MATCHES "2 rows, 0 events, 2 errors" OR NOT out MATCHES "\"line\":3,.*\"status\":\"EINVAL\"")
+  message(FATAL_ERROR "replay without instants: rc=${rc}\n${out}\n${err}")
+endif()
 execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/missing.csv RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "--ops")
   message(FATAL_ERROR "missing ops file: rc=${rc} err=${err}")
