@@ -90,12 +90,16 @@ bool Calendar::is_working_day(int64_t day) const noexcept {
 }
 
 bool Calendar::add(Instant start, Duration d, Deadline& out) const noexcept {
-  if (!in_instant_range(start)) return false;  // and within it, start + 2^32 h cannot overflow
   switch (d.unit) {
-    case DurationUnit::working_days: return add_working_days(start, d.count, out);
+    case DurationUnit::working_days: return add_working_days(start, d.count, out);  // position() checks the start
     case DurationUnit::working_hours: return add_working_hours(start, d.count, out);
-    case DurationUnit::hours: out = {start + int64_t{d.count} * kMsPerHour, false}; return true;
-    case DurationUnit::minutes: out = {start + int64_t{d.count} * kMsPerMinute, false}; return true;
+    case DurationUnit::hours:
+    case DurationUnit::minutes: {
+      if (!in_instant_range(start)) return false;  // within it, start + 2^32 h cannot overflow
+      const int64_t unit = d.unit == DurationUnit::hours ? kMsPerHour : kMsPerMinute;
+      out = {start + int64_t{d.count} * unit, false};
+      return true;
+    }
   }
   return false;
 }

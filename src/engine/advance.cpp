@@ -82,8 +82,10 @@ Status Engine::Impl::advance_to(Instant now) {
   std::vector<DueTimer> follow_ups;  // escalations due at the instant of their breach
   for (;;) {
     const Instant bound = next_due.load(std::memory_order_acquire);
-    if (bound > now || bound == TimerWheel::kNever) break;  // kNever: nothing armed, even at the last instant
-    // bound + kWindowMs - 1, capped at now (without overflow: `now` may be the last instant).
+    // advance() refuses instants past year 9999, but a host's realtime clock source may run
+    // anywhere: nothing armed (kNever) ends the loop even at INT64_MAX, and the window end
+    // (bound + kWindowMs - 1, capped at now) is computed without overflow.
+    if (bound > now || bound == TimerWheel::kNever) break;
     const Instant window_end = bound >= now - (kWindowMs - 1) ? now : bound + kWindowMs - 1;
     due.clear();
     for (uint32_t i = 0; i < shards.size(); ++i) collect_due(i, window_end, due);

@@ -229,10 +229,9 @@ namespace {
 // misses the hints are there to overlap.
 struct PrefetchRing {
   static constexpr uint32_t kRing = 4;
-  struct Hint {
+  struct Hint {  // an unused place names case 0 (mix_id(0) == 0): looking it up is harmless
     CaseId id = 0;
     uint64_t hash = 0;
-    bool set = false;
   };
   Hint hints[kRing];
   uint32_t next = 0;  // hints[next] is the oldest
@@ -249,8 +248,8 @@ void Engine::prefetch(CaseId id) const noexcept {
   PrefetchRing& ring = prefetch_ring();
   PrefetchRing::Hint& oldest = ring.hints[ring.next];
   ring.next = (ring.next + 1) % PrefetchRing::kRing;
-  if (oldest.set) impl_->shard_of(oldest.hash).cases.prefetch_record(oldest.id, oldest.hash);
-  oldest = {id, hash, true};
+  impl_->shard_of(oldest.hash).cases.prefetch_record(oldest.id, oldest.hash);
+  oldest = {id, hash};
 }
 
 Status Engine::get_case(CaseId id, CaseInfo& out) const {
