@@ -154,9 +154,15 @@ class TimerWheel {
 
   static constexpr uint32_t kOverflowList = kLevels * kSlots;
 
+  // What every arm and cancel reads or writes, first and together (one cache line when the
+  // wheel starts on one).
+  int64_t current_tick_;
+  Instant now_;
+  size_t live_ = 0;
+  size_t dead_ = 0;  // cancelled entries still stored somewhere
   std::vector<uint32_t> generation_;  // per timer: odd while armed
-  std::vector<uint32_t> free_;        // timer numbers ready for reuse
   std::unique_ptr<ChunkPool> pool_;
+  std::vector<uint32_t> free_;        // timer numbers ready for reuse
   std::array<SlotList, kLevels * kSlots + 1> lists_{};  // + the overflow list
   std::array<Bitmap, kLevels> occupied_{};
   std::array<uint64_t, kLevels> occupied_words_{};  // bit w: occupied_[level][w] != 0
@@ -165,16 +171,12 @@ class TimerWheel {
   // run_[run_start_[s], run_start_[s + 1]); seconds before run_next_ are consumed.
   std::vector<Entry> run_;
   std::array<uint32_t, kSlots + 1> run_start_{};
-  std::array<uint32_t, kSlots> run_cursor_{};  // scratch for building the run
+  std::array<uint32_t, kSlots> run_cursor_{};  // scratch for building the run: all zero between builds
   uint32_t run_next_ = 0;
   std::vector<Entry> ready_;  // the current second's due entries, sorted; drained from ready_pos_
   size_t ready_pos_ = 0;
   std::vector<Entry> late_;   // min-heap: armed during a drain, already due
   std::vector<Entry> scratch_;
-  int64_t current_tick_;
-  Instant now_;
-  size_t live_ = 0;
-  size_t dead_ = 0;  // cancelled entries still stored somewhere
   bool more_due_ = false;
 };
 

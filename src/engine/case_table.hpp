@@ -104,9 +104,9 @@ class CaseTable {
   void publish();
   void retire(HugeVector<Bucket>&& buckets);
 
-  HugeVector<Bucket> buckets_;
+  size_t count_ = 0;  // first: the member every insert writes (see Shard's layout)
   size_t mask_ = 0;
-  size_t count_ = 0;
+  HugeVector<Bucket> buckets_;
   std::vector<Case*> chunks_;  // raw storage; a record is constructed when its slot is taken
   std::atomic<const View*> view_{nullptr};
   std::vector<std::unique_ptr<View>> views_;      // every view published, the current one last

@@ -23,6 +23,9 @@
 
 namespace whistle::engine {
 
+// Layout: two threads acting on cases of one shard pass its written lines between their cores,
+// so what every operation writes sits together — the lock, the counters and the case table's
+// own count in the first line, the wheel's in the line it starts on.
 struct alignas(64) Shard {
   SpinLock lock;
   uint32_t index = 0;   // in the engine's shard list (and the event log's)
@@ -30,15 +33,15 @@ struct alignas(64) Shard {
   // No timer of this shard is due before this (written under the lock, read without it):
   // advance() skips the shards with nothing due in its window, and never locks them.
   std::atomic<Instant> next_due{TimerWheel::kNever};
+  size_t open_cases = 0;
   CaseTable cases;
-  TimerWheel wheel;
+  alignas(64) TimerWheel wheel;
   std::vector<Summons> summons;
   uint32_t free_summons = kNone;
   std::vector<std::vector<UnitId>> extra_cooperating;  // cases with more than 4 cooperating units
   std::vector<uint32_t> free_extra;
   TextArena refs;
   std::vector<uint32_t> open_by_version;  // open cases routed with each model version
-  size_t open_cases = 0;
 
   Shard(uint32_t i, Instant start) : index(i), wheel(start) {}
 };

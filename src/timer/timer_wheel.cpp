@@ -37,6 +37,8 @@ class TimerWheel::ChunkPool {
     if (free_.empty()) grow();
     Chunk* c = free_.back();
     free_.pop_back();
+    // The chunk handed out next is filled from its start, likely cold: ask for its head now.
+    if (!free_.empty()) __builtin_prefetch(free_.back(), 1);
     return c;
   }
   void put(Chunk* c) { free_.push_back(c); }
@@ -85,7 +87,7 @@ constexpr uint32_t kRunMinEntries = 256;
 }  // namespace
 
 TimerWheel::TimerWheel(Instant start)
-    : pool_(std::make_unique<ChunkPool>()), current_tick_(tick_of(start)), now_(start) {}
+    : current_tick_(tick_of(start)), now_(start), pool_(std::make_unique<ChunkPool>()) {}
 TimerWheel::~TimerWheel() = default;
 TimerWheel::TimerWheel(TimerWheel&&) noexcept = default;
 TimerWheel& TimerWheel::operator=(TimerWheel&&) noexcept = default;
@@ -206,28 +208,45 @@ void TimerWheel::cascade(uint32_t list_index) {
 
 // Entering a crowded block: its level-1 slot becomes the run, one contiguous array grouped by
 // second (a counting sort), so collecting a second reads one short warm range instead of a
-// cold chunk per second.
+// cold chunk per second. The work follows the entries and the seconds they occupy (a block
+// holds a few hundred or thousand entries in a few dozen seconds of its 4,096): counts go to
+// run_cursor_ (all zero between builds), the occupied seconds to a 64-word bitmap, and the
+// 4,096 run starts are filled span by span between occupied seconds.
 void TimerWheel::build_run(uint32_t list_index) {
+  run_.resize(lists_[list_index].count);  // first: nothing below throws
   std::array<uint32_t, kSlots>& cursor = run_cursor_;
-  cursor.fill(0);
+  Bitmap seconds{};
   uint32_t n = lists_[list_index].fill;
   for (const Chunk* c = lists_[list_index].head; c != nullptr; c = c->next, n = Chunk::kEntries) {
     prefetch_chunk(c->next);
-    for (uint32_t i = 0; i < n; ++i) ++cursor[static_cast<size_t>(tick_of(c->entries[i].deadline) & kSlotMask)];
+    for (uint32_t i = 0; i < n; ++i) {
+      const auto second = static_cast<uint32_t>(tick_of(c->entries[i].deadline) & kSlotMask);
+      ++cursor[second];
+      seconds[second / 64] |= uint64_t{1} << (second % 64);
+    }
   }
-  uint32_t total = 0;
-  for (uint32_t slot = 0; slot < kSlots; ++slot) {
-    run_start_[slot] = total;
-    total += cursor[slot];
-    if (cursor[slot] != 0) set_bit(0, slot);
-    cursor[slot] = run_start_[slot];
+  uint32_t total = 0, filled = 0;  // run_start_[0, filled) is written
+  for (uint32_t w = 0; w < seconds.size(); ++w) {
+    if (seconds[w] == 0) continue;
+    occupied_[0][w] |= seconds[w];
+    occupied_words_[0] |= uint64_t{1} << w;
+    for (uint64_t bits = seconds[w]; bits != 0; bits &= bits - 1) {
+      const uint32_t second = w * 64 + static_cast<uint32_t>(std::countr_zero(bits));
+      std::fill(run_start_.begin() + filled, run_start_.begin() + second + 1, total);
+      filled = second + 1;
+      const uint32_t count = cursor[second];
+      cursor[second] = total;
+      total += count;
+    }
   }
-  run_start_[kSlots] = total;
+  std::fill(run_start_.begin() + filled, run_start_.end(), total);
   run_next_ = 0;
-  run_.resize(total);
   const auto [head, fill] = detach(list_index);
   drain_chain(*pool_, head, fill, /*prefetch=*/false,
               [&](const Entry& e) { run_[cursor[static_cast<size_t>(tick_of(e.deadline) & kSlotMask)]++] = e; });
+  for (uint32_t w = 0; w < seconds.size(); ++w) {
+    for (uint64_t bits = seconds[w]; bits != 0; bits &= bits - 1) cursor[w * 64 + std::countr_zero(bits)] = 0;
+  }
 }
 
 void TimerWheel::clear_run() noexcept {
