@@ -480,14 +480,14 @@ TEST(EngineErrors, InstantsOutsideYears1To9999AreRefusedAndChangeNothing) {
   EXPECT_EQ(format_iso8601(kLastInstant, 0), "9999-12-31T23:59:59.999+00:00");
 }
 
-// Options out of range: precise statuses, no engine, no crash, nothing allocated first.
+// Options out of range: precise statuses, no engine, no crash.
 TEST(EngineErrors, OptionsOutOfRange) {
   EngineOptions o;
   o.start = T0;
   o.expected_cases = kMaxExpectedCases + 1;
   EXPECT_EQ(Engine::open(testing::engine_model(), o).status().code(), StatusCode::invalid_argument);
-  // One case more than this machine's memory holds at 128 bytes a record: refused before any
-  // allocation, whatever the machine (kMaxExpectedCases, 512 GiB of records, might fit one).
+  // One case more than this machine's memory holds at 128 bytes a record: refused (ENOMEM, not
+  // the OOM killer), whatever the machine (kMaxExpectedCases, 512 GiB of records, might fit one).
   const size_t physical = static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
   if (physical / 128 < kMaxExpectedCases) {
     o.expected_cases = physical / 128 + 1;
@@ -553,5 +553,4 @@ TEST(EngineRealtime, TimersFireOnTheClockSourceAndOperationsTakeItsTime) {
 }
 
 }  // namespace
-
 }  // namespace whistle

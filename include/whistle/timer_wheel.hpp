@@ -148,7 +148,8 @@ class TimerWheel {
   void cascade(uint32_t list_index);
   void compact_list(uint32_t list_index);
   void sweep(bool into_fresh_pool);
-  void set_bit(uint32_t level, uint32_t slot) noexcept;
+  void set_bit(uint32_t level, uint32_t slot) noexcept { set_bits(level, slot / 64, uint64_t{1} << (slot % 64)); }
+  void set_bits(uint32_t level, uint32_t word, uint64_t bits) noexcept;  // `bits` of word `word` of a level
   void clear_bit(uint32_t level, uint32_t slot) noexcept;
   int next_set_bit(uint32_t level, uint32_t from) const noexcept;  // -1 when none
 

@@ -113,9 +113,9 @@ TimerWheel::Handle TimerWheel::arm(Instant deadline, uint64_t payload) {
   return (Handle{generation} << 32) | timer;
 }
 
-void TimerWheel::set_bit(uint32_t level, uint32_t slot) noexcept {
-  occupied_[level][slot / 64] |= uint64_t{1} << (slot % 64);
-  occupied_words_[level] |= uint64_t{1} << (slot / 64);
+void TimerWheel::set_bits(uint32_t level, uint32_t word, uint64_t bits) noexcept {
+  occupied_[level][word] |= bits;
+  if (bits != 0) occupied_words_[level] |= uint64_t{1} << word;
 }
 
 void TimerWheel::clear_bit(uint32_t level, uint32_t slot) noexcept {
@@ -208,10 +208,10 @@ void TimerWheel::cascade(uint32_t list_index) {
 
 // Entering a crowded block: its level-1 slot becomes the run, one contiguous array grouped by
 // second (a counting sort), so collecting a second reads one short warm range instead of a
-// cold chunk per second. The work follows the entries and the seconds they occupy (a block
-// holds a few hundred or thousand entries in a few dozen seconds of its 4,096): counts go to
-// run_cursor_ (all zero between builds), the occupied seconds to a 64-word bitmap, and the
-// 4,096 run starts are filled span by span between occupied seconds.
+// cold chunk per second. The loops follow the entries and the seconds they occupy, not the
+// block's 4,096 seconds: counts go to run_cursor_ (all zero between builds), the occupied
+// seconds to a 64-word bitmap, and the run starts are filled (std::fill) span by span between
+// occupied seconds.
 void TimerWheel::build_run(uint32_t list_index) {
   run_.resize(lists_[list_index].count);  // first: nothing below throws
   std::array<uint32_t, kSlots>& cursor = run_cursor_;
@@ -227,9 +227,7 @@ void TimerWheel::build_run(uint32_t list_index) {
   }
   uint32_t total = 0, filled = 0;  // run_start_[0, filled) is written
   for (uint32_t w = 0; w < seconds.size(); ++w) {
-    if (seconds[w] == 0) continue;
-    occupied_[0][w] |= seconds[w];
-    occupied_words_[0] |= uint64_t{1} << w;
+    set_bits(0, w, seconds[w]);
     for (uint64_t bits = seconds[w]; bits != 0; bits &= bits - 1) {
       const uint32_t second = w * 64 + static_cast<uint32_t>(std::countr_zero(bits));
       std::fill(run_start_.begin() + filled, run_start_.begin() + second + 1, total);
