@@ -10,9 +10,9 @@
 // advancing by 50 years costs a handful of bit scans, not 400,000 block steps.
 //
 // Cancellation is lazy: a timer is a 32-bit generation (odd while armed); cancel() bumps it
-// and leaves the entry behind, to be dropped when its slot is cascaded or collected (or by a
-// sweep once dead entries outnumber live ones). Handles carry the generation, so a handle
-// kept after its timer fired or was cancelled is refused and never touches a newer timer.
+// and leaves the entry behind, to be dropped when its second is collected (or by a sweep once
+// dead entries outnumber twice the live ones). Handles carry the generation, so a handle kept
+// after its timer fired or was cancelled is refused and never touches a newer timer.
 //
 // poll(now, budget, f) fires every timer with deadline <= now in deadline order, at most
 // `budget` per call: deadlines cluster (00:00, 17:30) and one second may hold a million
