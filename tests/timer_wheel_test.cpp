@@ -255,8 +255,7 @@ TEST(TimerWheel, ADeadEntryThatLooksLiveToTheSweepNeverFires) {
   }
   EXPECT_EQ(static_cast<uint8_t>(last >> 32), static_cast<uint8_t>(first >> 32));
   wheel.compact();
-  // Churn afterwards: nine in ten timers cancelled, enough dead entries for further sweeps
-  // (dead_ counts the one that looked live until it is collected).
+  // Churn afterwards: nine in ten timers cancelled, enough dead entries for further sweeps.
   std::vector<Fired> want{{50'000 + 128'000, 1128}};
   for (uint64_t i = 0; i < 3 * TimerWheel::kSweepSlack; ++i) {
     const auto h = wheel.arm(400'000 + static_cast<Instant>(i % 1000), 2000 + i);
