@@ -54,6 +54,7 @@ struct EngineOptions {
                                 // at most kMaxExpectedCases, ENOMEM when the memory is not there
   uint32_t shards = 0;          // case shards (rounded up to a power of two, at most 4,096); 0: 8 per hardware thread,
                                 // at least 16. Each costs about 0.25 MB (its timer wheel) before any case.
+                                // A host acting from one thread may do better with fewer (docs/performance.md).
   // Scoring days are local days at this offset; default: the model's first calendar's.
   std::optional<int32_t> scoring_utc_offset_minutes;
   ScoreWeights weights;
