@@ -13,10 +13,6 @@
 // and leaves the entry behind, to be dropped when its second is collected (or by a sweep once
 // dead entries outnumber twice the live ones). Handles carry the generation, so a handle kept
 // after its timer fired or was cancelled is refused and never touches a newer timer.
-// Each second of the current block keeps a count of its live entries: the cancel that takes a
-// second's count to zero drops what the second still stores, so a second whose timers were all
-// cancelled is never visited and never bounds next_deadline_bound(). (Entries come down to
-// the current block checked: the dead are dropped there, the live counted.)
 //
 // poll(now, budget, f) fires every timer with deadline <= now in deadline order, at most
 // `budget` per call: deadlines cluster (00:00, 17:30) and one second may hold a million
@@ -64,22 +60,19 @@ class TimerWheel {
   // False (and nothing changes) for a handle whose timer fired, was cancelled, or never was.
   bool cancel(Handle handle) noexcept {
     if (!armed(handle)) return false;
-    const auto timer = static_cast<uint32_t>(handle);
-    retire(timer);
-    ++dead_;
-    uncount(timer);  // after: a second it empties is dropped with this entry, now dead
-    if (dead_ > 2 * live_ + kSweepSlack) sweep(false);
+    retire(static_cast<uint32_t>(handle));
+    if (++dead_ > 2 * live_ + kSweepSlack) sweep(false);
     return true;
   }
   // Starts loading what cancel(handle) touches, for callers with other work to do first.
   void prefetch(Handle handle) const noexcept {
     const auto timer = static_cast<uint32_t>(handle);
-    if (timer < timers_.size()) __builtin_prefetch(&timers_[timer], 1);
+    if (timer < generation_.size()) __builtin_prefetch(&generation_[timer], 1);
   }
   bool armed(Handle handle) const noexcept {
     const auto timer = static_cast<uint32_t>(handle);
     const auto generation = static_cast<uint32_t>(handle >> 32);
-    return (generation & 1u) != 0 && timer < timers_.size() && timers_[timer].generation == generation;
+    return (generation & 1u) != 0 && timer < generation_.size() && generation_[timer] == generation;
   }
 
   // Fires up to `budget` due timers in deadline order; returns how many fired.
@@ -131,45 +124,18 @@ class TimerWheel {
     uint32_t count = 0;  // entries, live or dead
   };
   using Bitmap = std::array<uint64_t, kSlots / 64>;
-  // Per timer, 8 bytes, read and written together (a cancel touches one line).
-  struct TimerState {
-    uint32_t generation = 0;  // odd while armed
-    uint32_t second = 0;      // 1 + the current block's second whose live count includes the
-                              // armed entry; 0 when it is counted nowhere (a higher level, ready_, late_)
-  };
   using FireFn = void (*)(void*, Instant, uint64_t);
 
   static int64_t tick_of(Instant t) noexcept { return floor_div(t, kTickMs); }
-  bool live(const Entry& e) const noexcept { return timers_[e.timer].generation == e.generation; }
-  // Takes an armed timer's entry out of its second's live count; the last one drops the second.
-  void uncount(uint32_t timer) noexcept {
-    const uint32_t second = timers_[timer].second;
-    if (second == 0) return;
-    timers_[timer].second = 0;
-    if (--second_live_[second - 1] == 0) drop_second(second - 1);
-  }
-  // An entry comes to second `slot` of the current block, live (and counted) or dead (dropped).
-  bool count_into(uint32_t slot, const Entry& e) noexcept {
-    TimerState& t = timers_[e.timer];
-    if (t.generation != e.generation) {
-      --dead_;
-      return false;
-    }
-    t.second = slot + 1;
-    ++second_live_[slot];
-    return true;
-  }
-  void drop_second(uint32_t slot) noexcept;
-  void abandon_run_until(uint32_t slot) noexcept;
+  bool live(const Entry& e) const noexcept { return generation_[e.timer] == e.generation; }
   void retire(uint32_t timer) noexcept {
-    ++timers_[timer].generation;  // even: free; every entry and handle of the old generation is dead
+    ++generation_[timer];  // even: free; every entry and handle of the old generation is dead
     free_.push_back(timer);
     --live_;
   }
   size_t poll_impl(Instant now, size_t budget, FireFn fire, void* context);
   bool next_ready(Entry& out);
-  uint32_t list_for(const Entry& e) noexcept;
-  void place(const Entry& e);  // e is live
+  void place(const Entry& e);
   void append(uint32_t list_index, const Entry& e);
   std::pair<Chunk*, uint32_t> detach(uint32_t list_index) noexcept;
   template <class F>
@@ -196,15 +162,14 @@ class TimerWheel {
   Instant now_;
   size_t live_ = 0;
   size_t dead_ = 0;  // cancelled entries still stored somewhere
-  // Per timer. In huge pages once large: every cancel reads an element at random, and with
-  // 4 KiB pages each of those reads also misses the TLB (a nested page walk on a VM); at 10M
-  // timers this took about 13 % off a cancel.
-  HugeVector<TimerState> timers_;
+  // Per timer: odd while armed. In huge pages once large: every cancel reads a word of it at
+  // random, and with 4 KiB pages each of those reads also misses the TLB (a nested page walk
+  // on a VM); at 10M timers this took about 13 % off a cancel.
+  HugeVector<uint32_t> generation_;
   std::unique_ptr<ChunkPool> pool_;
   std::vector<uint32_t> free_;        // timer numbers ready for reuse
   std::array<SlotList, kLevels * kSlots + 1> lists_{};  // + the overflow list
   std::array<Bitmap, kLevels> occupied_{};
-  std::array<uint32_t, kSlots> second_live_{};  // live entries of each second of the current block
   std::array<uint64_t, kLevels> occupied_words_{};  // bit w: occupied_[level][w] != 0
   int64_t overflow_min_tick_ = INT64_MAX;
   // The current block's timers that came down from level 1, grouped by second: second s is

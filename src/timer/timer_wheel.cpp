@@ -98,11 +98,10 @@ TimerWheel::Handle TimerWheel::arm(Instant deadline, uint64_t payload) {
     timer = free_.back();
     free_.pop_back();
   } else {
-    timer = static_cast<uint32_t>(timers_.size());
-    timers_.push_back({});
+    timer = static_cast<uint32_t>(generation_.size());
+    generation_.push_back(0);
   }
-  const uint32_t generation = ++timers_[timer].generation;  // odd: armed
-  timers_[timer].second = 0;  // place() counts it if it lands in the current block
+  const uint32_t generation = ++generation_[timer];  // odd: armed
   const Entry e{deadline, payload, timer, generation};
   ++live_;
   if (deadline <= now_ && tick_of(deadline) <= current_tick_) {
@@ -173,7 +172,7 @@ void TimerWheel::drain_chain(ChunkPool& pool, Chunk* head, uint32_t fill, bool p
   for (Chunk* c = head; c != nullptr; n = Chunk::kEntries) {
     prefetch_chunk(c->next);
     if (prefetch) {
-      for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&timers_[c->entries[i].timer]);
+      for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&generation_[c->entries[i].timer]);
     }
     for (uint32_t i = 0; i < n; ++i) f(c->entries[i]);
     Chunk* next = c->next;
@@ -182,53 +181,29 @@ void TimerWheel::drain_chain(ChunkPool& pool, Chunk* head, uint32_t fill, bool p
   }
 }
 
-// The list a deadline belongs to, seen from the current tick (noting an overflow's tick).
-uint32_t TimerWheel::list_for(const Entry& e) noexcept {
-  const int64_t t = std::max(tick_of(e.deadline), current_tick_), c = current_tick_;
-  if ((t >> kBits) == (c >> kBits)) return static_cast<uint32_t>(t & kSlotMask);
-  if ((t >> (2 * kBits)) == (c >> (2 * kBits))) return kSlots + static_cast<uint32_t>((t >> kBits) & kSlotMask);
-  if ((t >> (3 * kBits)) == (c >> (3 * kBits))) return 2 * kSlots + static_cast<uint32_t>((t >> (2 * kBits)) & kSlotMask);
-  overflow_min_tick_ = std::min(overflow_min_tick_, t);
-  return kOverflowList;
-}
-
+// The list a deadline belongs to, seen from the current tick.
 void TimerWheel::place(const Entry& e) {
-  const uint32_t list = list_for(e);
-  if (list < kSlots) {
-    timers_[e.timer].second = list + 1;
-    ++second_live_[list];
+  const int64_t t = std::max(tick_of(e.deadline), current_tick_), c = current_tick_;
+  uint32_t list;
+  if ((t >> kBits) == (c >> kBits)) {
+    list = static_cast<uint32_t>(t & kSlotMask);
+  } else if ((t >> (2 * kBits)) == (c >> (2 * kBits))) {
+    list = kSlots + static_cast<uint32_t>((t >> kBits) & kSlotMask);
+  } else if ((t >> (3 * kBits)) == (c >> (3 * kBits))) {
+    list = 2 * kSlots + static_cast<uint32_t>((t >> (2 * kBits)) & kSlotMask);
+  } else {
+    list = kOverflowList;
+    overflow_min_tick_ = std::min(overflow_min_tick_, t);
   }
   append(list, e);
 }
 
-// Moves a list's entries to where they belong now. Entries going to a higher level move dead
-// or alive (checking would cost a random read each; copying costs little); entries coming to
-// the current block are checked, to be counted or dropped.
+// Moves a list's entries to where they belong now. Dead entries move too: checking them would
+// cost a random read each, copying costs little; collection drops them.
 void TimerWheel::cascade(uint32_t list_index) {
   if (lists_[list_index].count == 0) return;
-  const bool into_current_block = (list_index >> kBits) == 1;  // a level-1 slot
   const auto [head, fill] = detach(list_index);
-  drain_chain(*pool_, head, fill, /*prefetch=*/into_current_block, [&](const Entry& e) {
-    const uint32_t list = list_for(e);
-    if (list < kSlots && !count_into(list, e)) return;
-    append(list, e);
-  });
-}
-
-// A second whose last live entry was just cancelled: what it stores is dead. Its list goes back
-// to the pool now; its run range (dead too) is passed over when the run moves on.
-void TimerWheel::drop_second(uint32_t slot) noexcept {
-  if (lists_[slot].count != 0) {
-    dead_ -= lists_[slot].count;
-    pool_->put_chain(detach(slot).first);  // never allocates: the pool's list once held every chunk
-  }
-  clear_bit(0, slot);
-}
-
-// The run's seconds [run_next_, slot) are passed over: every entry they hold is dead (a second
-// with a live entry keeps its bit, and the clock stops there).
-void TimerWheel::abandon_run_until(uint32_t slot) noexcept {
-  if (run_next_ < slot) dead_ -= run_start_[slot] - run_start_[run_next_];
+  drain_chain(*pool_, head, fill, /*prefetch=*/false, [&](const Entry& e) { place(e); });
 }
 
 // Entering a crowded block: its level-1 slot becomes the run, one contiguous array grouped by
@@ -238,21 +213,14 @@ void TimerWheel::abandon_run_until(uint32_t slot) noexcept {
 // seconds to a 64-word bitmap, and the run starts are filled (std::fill) span by span between
 // occupied seconds.
 void TimerWheel::build_run(uint32_t list_index) {
-  run_.resize(lists_[list_index].count);  // first: nothing below throws (the dead are dropped)
-  abandon_run_until(kSlots);              // what is left of the last block's run
+  run_.resize(lists_[list_index].count);  // first: nothing below throws
   std::array<uint32_t, kSlots>& cursor = run_cursor_;
   Bitmap seconds{};
   uint32_t n = lists_[list_index].fill;
-  for (Chunk* c = lists_[list_index].head; c != nullptr; c = c->next, n = Chunk::kEntries) {
+  for (const Chunk* c = lists_[list_index].head; c != nullptr; c = c->next, n = Chunk::kEntries) {
     prefetch_chunk(c->next);
-    for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&timers_[c->entries[i].timer], 1);
     for (uint32_t i = 0; i < n; ++i) {
-      Entry& e = c->entries[i];
-      const auto second = static_cast<uint32_t>(tick_of(e.deadline) & kSlotMask);
-      if (!count_into(second, e)) {
-        e.generation = 0;  // dead: no armed generation is even; skipped below
-        continue;
-      }
+      const auto second = static_cast<uint32_t>(tick_of(c->entries[i].deadline) & kSlotMask);
       ++cursor[second];
       seconds[second / 64] |= uint64_t{1} << (second % 64);
     }
@@ -272,17 +240,14 @@ void TimerWheel::build_run(uint32_t list_index) {
   std::fill(run_start_.begin() + filled, run_start_.end(), total);
   run_next_ = 0;
   const auto [head, fill] = detach(list_index);
-  drain_chain(*pool_, head, fill, /*prefetch=*/false, [&](const Entry& e) {
-    if (e.generation != 0) run_[cursor[static_cast<size_t>(tick_of(e.deadline) & kSlotMask)]++] = e;
-  });
-  run_.resize(total);  // shrinks: cannot throw
+  drain_chain(*pool_, head, fill, /*prefetch=*/false,
+              [&](const Entry& e) { run_[cursor[static_cast<size_t>(tick_of(e.deadline) & kSlotMask)]++] = e; });
   for (uint32_t w = 0; w < seconds.size(); ++w) {
     for (uint64_t bits = seconds[w]; bits != 0; bits &= bits - 1) cursor[w * 64 + std::countr_zero(bits)] = 0;
   }
 }
 
 void TimerWheel::clear_run() noexcept {
-  abandon_run_until(kSlots);
   if (!run_.empty()) {
     run_.clear();
     run_start_.fill(0);
@@ -303,8 +268,6 @@ bool TimerWheel::collect_current() {
       --dead_;
     } else if (e.deadline <= now_) {
       ready_.push_back(e);
-      timers_[e.timer].second = 0;  // due: counted nowhere now
-      --second_live_[slot];
     } else {
       append(slot, e);
     }
@@ -318,10 +281,9 @@ bool TimerWheel::collect_current() {
     // distance ahead along the run (into the next seconds' ranges too), so they overlap.
     constexpr uint32_t kAhead = 32;
     const uint32_t end = static_cast<uint32_t>(run_.size());
-    abandon_run_until(slot);
     run_next_ = slot + 1;
     for (uint32_t i = run_start_[slot]; i < run_start_[slot + 1]; ++i) {
-      if (i + kAhead < end) __builtin_prefetch(&timers_[run_[i + kAhead].timer]);
+      if (i + kAhead < end) __builtin_prefetch(&generation_[run_[i + kAhead].timer]);
       take(run_[i]);
     }
   }
@@ -455,7 +417,7 @@ size_t TimerWheel::poll_impl(Instant now, size_t budget, FireFn fire, void* cont
           ready_[ready_pos_].generation == e.generation) {
         // Sorting scattered the generations collect had requested: request them again ahead.
         constexpr size_t kAhead = 16;
-        if (ready_pos_ + kAhead < ready_.size()) __builtin_prefetch(&timers_[ready_[ready_pos_ + kAhead].timer], 1);
+        if (ready_pos_ + kAhead < ready_.size()) __builtin_prefetch(&generation_[ready_[ready_pos_ + kAhead].timer], 1);
         ++ready_pos_;
       } else {
         std::pop_heap(late_.begin(), late_.end(), later);
@@ -552,11 +514,11 @@ void TimerWheel::sweep(bool into_fresh_pool) {
   HugeVector<uint8_t> low_generation;
   if (!source) {
     try {
-      low_generation.resize(timers_.size());
+      low_generation.resize(generation_.size());
     } catch (const std::bad_alloc&) {
       return;  // cannot sweep now: the garbage stays until collected or the next sweep
     }
-    for (size_t t = 0; t < timers_.size(); ++t) low_generation[t] = static_cast<uint8_t>(timers_[t].generation);
+    for (size_t t = 0; t < generation_.size(); ++t) low_generation[t] = static_cast<uint8_t>(generation_[t]);
   }
   for (uint32_t i = 0; i <= kOverflowList; ++i) {
     if (lists_[i].count == 0) continue;
@@ -597,14 +559,14 @@ void TimerWheel::sweep(bool into_fresh_pool) {
 }
 
 void TimerWheel::reserve(size_t timers) {
-  timers_.reserve(timers);
+  generation_.reserve(timers);
   free_.reserve(timers);
   // Full chunks for all of them, plus one partly filled chunk per slot they can occupy.
   pool_->reserve_chunks(timers / Chunk::kEntries + std::min<size_t>(timers, kLevels * kSlots));
 }
 
 size_t TimerWheel::memory_bytes() const noexcept {
-  return sizeof(*this) + timers_.capacity() * sizeof(TimerState) + free_.capacity() * sizeof(uint32_t) +
+  return sizeof(*this) + generation_.capacity() * sizeof(uint32_t) + free_.capacity() * sizeof(uint32_t) +
          pool_->memory_bytes() +
          (ready_.capacity() + late_.capacity() + run_.capacity() + scratch_.capacity()) * sizeof(Entry);
 }
