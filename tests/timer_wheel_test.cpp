@@ -251,7 +251,9 @@ TEST(TimerWheel, ADeadEntryThatLooksLiveToTheSweepNeverFires) {
   for (uint64_t i = 1; i <= 128; ++i) {
     last = wheel.arm(50'000 + static_cast<Instant>(i) * 1000, 1000 + i);
     ASSERT_EQ(static_cast<uint32_t>(last), static_cast<uint32_t>(first));  // the same number
-    if (i < 128) ASSERT_TRUE(wheel.cancel(last));
+    if (i < 128) {
+      ASSERT_TRUE(wheel.cancel(last));
+    }
   }
   EXPECT_EQ(static_cast<uint8_t>(last >> 32), static_cast<uint8_t>(first >> 32));
   wheel.compact();

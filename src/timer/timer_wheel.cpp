@@ -514,11 +514,10 @@ void TimerWheel::sweep(bool into_fresh_pool) {
   HugeVector<uint8_t> low_generation;
   if (!source) {
     try {
-      low_generation.resize(generation_.size());
+      low_generation.assign(generation_.begin(), generation_.end());  // each narrowed to its low byte
     } catch (const std::bad_alloc&) {
       return;  // cannot sweep now: the garbage stays until collected or the next sweep
     }
-    for (size_t t = 0; t < generation_.size(); ++t) low_generation[t] = static_cast<uint8_t>(generation_[t]);
   }
   for (uint32_t i = 0; i <= kOverflowList; ++i) {
     if (lists_[i].count == 0) continue;
