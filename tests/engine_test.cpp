@@ -361,15 +361,21 @@ TEST(EngineReload, NewCasesUseTheNewRulesOldCasesKeepTheirVersion) {
   EXPECT_EQ(h.engine().reload(testing::engine_model(other)).status().code(), StatusCode::invalid_argument);
 }
 
-// Runs a fixed mixed workload and returns every event rendered.
-Strings run_workload(uint32_t shards = 0) {
+// Runs a fixed mixed workload and returns every event rendered. With submit_on_threads each
+// case is submitted from a thread of its own (so its timers go to that thread's lane) and
+// acted on, fired and escalated from this one.
+Strings run_workload(uint32_t shards = 0, bool submit_on_threads = false) {
   EngineHarness h(T0, testing::engine_model(), shards);
   Instant t = T0;
   for (CaseId id = 1; id <= 200; ++id) {
     t += 7 * kMinute;
     (void)h.engine().advance(t);
     const char* matter = id % 5 == 0 ? "orphan" : id % 3 == 0 ? "quickroad" : id % 2 ? "quick" : "noise";
-    (void)h.submit(id, matter, id % 4 == 0 ? kG2 : kG1, t);
+    if (submit_on_threads) {
+      std::thread([&] { EXPECT_TRUE(h.submit(id, matter, id % 4 == 0 ? kG2 : kG1, t).ok()); }).join();
+    } else {
+      (void)h.submit(id, matter, id % 4 == 0 ? kG2 : kG1, t);
+    }
     if (id % 3 == 1) (void)h.act(Operation::accept, id, id % 4 == 0 ? "GT2" : "GT1", t);
     if (id % 7 == 0) (void)h.act(Operation::whistle, id - 1, "TC1", t, {"D2", "D3"});
   }
@@ -388,6 +394,13 @@ TEST(EngineDeterminism, SameCallsSameEvents) {
 TEST(EngineDeterminism, AnyShardCountGivesTheSameEvents) {
   const Strings expected = run_workload();
   for (uint32_t shards : {1u, 2u, 3u, 64u}) EXPECT_EQ(run_workload(shards), expected) << shards << " shards";
+}
+
+// Timers live in the lane of the thread that submitted the case (200 threads here: more than
+// the 64 lanes, so lanes are shared too); where they live never changes what happens.
+TEST(EngineDeterminism, SubmittingFromManyThreadsGivesTheSameEvents) {
+  EXPECT_EQ(run_workload(0, /*submit_on_threads=*/true), run_workload());
+  EXPECT_EQ(run_workload(1, /*submit_on_threads=*/true), run_workload());
 }
 
 TEST(EngineScores, LiveCountersEqualARecountFromTheEvents) {

@@ -53,8 +53,8 @@ struct EngineOptions {
   size_t expected_cases = 0;    // pre-sizes and faults in the case tables (no rehash, no page fault below this many);
                                 // at most kMaxExpectedCases, ENOMEM when the memory is not there
   uint32_t shards = 0;          // case shards (rounded up to a power of two, at most 4,096); 0: 8 per hardware thread,
-                                // at least 16. Each costs about 0.25 MB (its timer wheel) before any case.
-                                // A host acting from one thread may do better with fewer (docs/performance.md).
+                                // at least 16. Timers are not sharded: a case's live in the timer lane of the thread
+                                // that submitted it (one wheel per submitting thread, up to 64).
   // Scoring days are local days at this offset; default: the model's first calendar's.
   std::optional<int32_t> scoring_utc_offset_minutes;
   ScoreWeights weights;

@@ -21,8 +21,8 @@
 // order), not by payload: ordering a second's batch is a linear counting sort by millisecond.
 // A timer armed from inside f with a deadline <= now fires in the same drain, in order.
 //
-// Thread model: not thread-safe; one owner (the engine keeps one wheel per shard under the
-// shard's lock; RealtimeTimerService drives one from a Boost.Asio thread).
+// Thread model: not thread-safe; one owner (the engine keeps one wheel per timer lane under
+// the lane's lock; RealtimeTimerService drives one from a Boost.Asio thread).
 #pragma once
 
 #include <array>

@@ -1,7 +1,7 @@
 // The clock: advance() fires every timer due up to `now` in deadline order across all shards.
 //
-// Timers live in per-shard wheels (arming never leaves the shard's lock). advance() works in
-// windows shorter than a minute: every shard hands over its timers due in the window, the
+// Timers live in timer lanes (a case's in its submitter's lane, see TimerLane). advance() works
+// in windows shorter than a minute: every lane hands over its timers due in the window, the
 // batch is sorted by (deadline, rank, case id, …) — warnings, then breaches, then escalations,
 // each in case-id order — and fired one by one under each case's shard lock. A window may be
 // this short because no timer arms another within a minute of itself (the smallest duration
@@ -26,24 +26,36 @@ constexpr Instant kWindowMs = 60'000;
 constexpr uint8_t stage_of(Stage s) { return static_cast<uint8_t>(s); }
 }  // namespace
 
-// Rebuilds the lower bound on every shard's earliest timer from the shards' own bounds. An arm
-// racing with this lowers its shard's bound and then the global one itself; the reset comes
-// first, so either the scan sees the shard's new bound or the arm's lowering comes after it.
+// Rebuilds the lower bound on every lane's earliest timer from the lanes' own bounds. An arm
+// racing with this lowers its lane's bound and then the global one itself; the reset comes
+// first, so either the scan sees the lane's new bound or the arm's lowering comes after it.
 void Engine::Impl::refresh_next_due() {
   next_due.store(TimerWheel::kNever, std::memory_order_seq_cst);
   Instant lowest = TimerWheel::kNever;
-  for (auto& shard : shards) lowest = std::min(lowest, shard->next_due.load(std::memory_order_seq_cst));
+  for (uint32_t i = 0; i < lane_count(); ++i) lowest = std::min(lowest, lane(i).next_due.load(std::memory_order_seq_cst));
   note_deadline(lowest);
 }
 
-void Engine::Impl::collect_due(uint32_t shard_index, Instant window_end, std::vector<DueTimer>& out) {
-  Shard& s = *shards[shard_index];
-  if (s.next_due.load(std::memory_order_seq_cst) > window_end) return;  // nothing due here
-  std::lock_guard lock(s.lock);
-  s.wheel.advance(window_end, [&](Instant at, uint64_t payload) {
+// A lane's timers due by window_end, each described from its case under the case's shard lock
+// (taken after the lane's is released: locks are taken shard, then lane). A timer whose clock
+// changed since it was armed is left out here, as fire() would.
+void Engine::Impl::collect_due(engine::TimerLane& l, Instant window_end, std::vector<DueTimer>& out) {
+  if (l.next_due.load(std::memory_order_seq_cst) > window_end) return;  // nothing due here
+  popped.clear();
+  {
+    std::lock_guard lock(l.lock);
+    l.wheel.advance(window_end, [&](Instant at, uint64_t payload) { popped.emplace_back(at, payload); });
+    l.next_due.store(l.wheel.next_deadline_bound(), std::memory_order_seq_cst);
+  }
+  for (const auto& [at, payload] : popped) {
+    const uint32_t shard_index = engine::payload_shard(payload);
+    Shard& s = *shards[shard_index];
+    const uint16_t generation = engine::payload_generation(payload);
     DueTimer d{at, DueTimer::warning, kNoStage, 0, kNoUnit, shard_index, payload};
+    std::lock_guard lock(s.lock);
     if (engine::payload_kind(payload) == engine::kPayloadSummons) {
       const engine::Summons& m = s.summons[engine::payload_index(payload)];
+      if (m.generation != generation || m.slot == kNone) continue;
       d.rank = DueTimer::report;
       d.stage = stage_of(Stage::report);
       d.unit = m.unit;
@@ -51,6 +63,7 @@ void Engine::Impl::collect_due(uint32_t shard_index, Instant window_end, std::ve
     } else {
       const Case& c = s.cases.at(engine::payload_index(payload));
       const StageClock& clock = c.clocks[engine::payload_kind(payload)];
+      if (!clock.open || clock.generation != generation) continue;
       d.case_id = c.id;
       d.stage = stage_of(clock.stage);
       switch (clock.phase) {
@@ -61,8 +74,7 @@ void Engine::Impl::collect_due(uint32_t shard_index, Instant window_end, std::ve
       }
     }
     out.push_back(d);
-  });
-  s.next_due.store(s.wheel.next_deadline_bound(), std::memory_order_seq_cst);
+  }
 }
 
 Status Engine::Impl::advance_to(Instant now) {
@@ -88,7 +100,7 @@ Status Engine::Impl::advance_to(Instant now) {
     if (bound > now || bound == TimerWheel::kNever) break;
     const Instant window_end = bound >= now - (kWindowMs - 1) ? now : bound + kWindowMs - 1;
     due.clear();
-    for (uint32_t i = 0; i < shards.size(); ++i) collect_due(i, window_end, due);
+    for (uint32_t i = 0; i < lane_count(); ++i) collect_due(lane(i), window_end, due);
     std::sort(due.begin(), due.end());
     size_t next = 0;
     const auto later = [](const DueTimer& a, const DueTimer& b) { return b < a; };
@@ -141,7 +153,7 @@ void Engine::Impl::fire(const DueTimer& d, std::vector<DueTimer>& follow_ups) {
     case ClockPhase::warn:
       emit(s, c, EventKind::warned, d.at, kNoUnit, {}, stage, {});
       clock.phase = ClockPhase::breach;
-      arm_timer(s, clock.timer, clock.deadline, p);
+      arm_timer(c, clock.timer, clock.deadline, p);
       return;
     case ClockPhase::breach: {
       clock.breached = true;
@@ -189,7 +201,7 @@ void Engine::Impl::escalate(Shard& s, uint32_t slot, Case& c, StageClock& clock,
     return;
   }
   const auto index = static_cast<uint32_t>(&clock - c.clocks);
-  arm_timer(s, clock.timer, next.at, engine::clock_payload(slot, index, clock.generation));
+  arm_timer(c, clock.timer, next.at, engine::clock_payload(s.index, slot, index, clock.generation));
 }
 
 }  // namespace whistle

@@ -69,22 +69,25 @@ struct alignas(64) Case {
   uint8_t channel = 0;
   CaseState state = CaseState::unrouted;
   RouteOutcome route = RouteOutcome::routed;
+  uint8_t lane = 0;              // the timer lane holding this case's timers (its submitter's)
   StageClock clocks[2];
 
   bool is_open() const noexcept { return state != CaseState::closed; }
 };
 
-// Timer payloads: which clock of which case (or which summons), and the arm generation.
+// Timer payloads: which clock of which case (or which summons) in which shard, and the arm
+// generation. Bits: 0-31 slot or summons, 32-33 kind, 34-49 generation, 50-61 shard.
 inline constexpr uint64_t kPayloadSummons = 2;
-inline uint64_t clock_payload(uint32_t slot, uint32_t clock, uint16_t generation) {
-  return uint64_t{slot} | (uint64_t{clock} << 32) | (uint64_t{generation} << 34);
+inline uint64_t clock_payload(uint32_t shard, uint32_t slot, uint32_t clock, uint16_t generation) {
+  return uint64_t{slot} | (uint64_t{clock} << 32) | (uint64_t{generation} << 34) | (uint64_t{shard} << 50);
 }
-inline uint64_t summons_payload(uint32_t summons, uint16_t generation) {
-  return uint64_t{summons} | (kPayloadSummons << 32) | (uint64_t{generation} << 34);
+inline uint64_t summons_payload(uint32_t shard, uint32_t summons, uint16_t generation) {
+  return uint64_t{summons} | (kPayloadSummons << 32) | (uint64_t{generation} << 34) | (uint64_t{shard} << 50);
 }
 inline uint32_t payload_index(uint64_t p) { return static_cast<uint32_t>(p); }
 inline uint32_t payload_kind(uint64_t p) { return static_cast<uint32_t>((p >> 32) & 3); }
 inline uint16_t payload_generation(uint64_t p) { return static_cast<uint16_t>(p >> 34); }
+inline uint32_t payload_shard(uint64_t p) { return static_cast<uint32_t>(p >> 50) & 0xFFF; }
 
 static_assert(sizeof(Case) == 128, "a case record is two cache lines");
 

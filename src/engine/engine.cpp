@@ -64,12 +64,37 @@ Engine::Impl::Impl(std::shared_ptr<const Model> model, const EngineOptions& opts
   const uint32_t count = 1u << shard_bits;
   const size_t per_shard = opts.expected_cases / count + 1;
   for (uint32_t i = 0; i < count; ++i) {
-    shards.push_back(std::make_unique<Shard>(i, opts.start));
-    if (opts.expected_cases > 0) {
-      shards.back()->cases.reserve(per_shard + per_shard / 8);
-      shards.back()->wheel.reserve(2 * per_shard);
-    }
+    shards.push_back(std::make_unique<Shard>(i));
+    if (opts.expected_cases > 0) shards.back()->cases.reserve(per_shard + per_shard / 8);
   }
+  // A lane per hardware thread, for the threads likely to submit. The first thread's is sized
+  // for every case (a one-thread host's timers all go there), the others for their share, so
+  // with expected_cases set they arm into memory faulted in now, not under a lock; lanes of
+  // further threads are made when they first submit and grow as they arm.
+  const uint32_t initial = std::min(engine::kMaxLanes, std::max(1u, std::thread::hardware_concurrency()));
+  std::lock_guard lock(lanes_mutex);
+  for (uint32_t i = 0; i < initial; ++i) {
+    create_lane().wheel.reserve(2 * opts.expected_cases / (i == 0 ? 1 : initial));
+  }
+}
+
+// Under lanes_mutex.
+engine::TimerLane& Engine::Impl::create_lane() {
+  const uint32_t index = lane_total.load(std::memory_order_relaxed);
+  lane_owners.push_back(std::make_unique<engine::TimerLane>(index, advanced_to.load(std::memory_order_acquire)));
+  lanes[index].store(lane_owners.back().get(), std::memory_order_release);
+  lane_total.store(index + 1, std::memory_order_release);
+  return *lane_owners.back();
+}
+
+engine::TimerLane& Engine::Impl::my_lane() {
+  engine::LaneRef& ref = thread_lanes.local();
+  if (ref.lane != nullptr) [[likely]]
+    return *ref.lane;
+  std::lock_guard lock(lanes_mutex);
+  const uint32_t index = lanes_assigned++ % engine::kMaxLanes;
+  ref.lane = index < lane_total.load(std::memory_order_relaxed) ? &lane(index) : &create_lane();
+  return *ref.lane;
 }
 
 Engine::Impl::~Impl() {  // the clock thread ends before any member goes
@@ -156,6 +181,7 @@ Status Engine::submit(const Submission& sub) {
     }
     Impl::Prepared prepared;
     prepared.version = version_index;
+    prepared.lane = static_cast<uint8_t>(e.my_lane().index);
     prepared.route = &route;
     if (route.routed()) {
       prepared.owner = e.directory.owner(route.place, route.primary);
@@ -381,9 +407,14 @@ EngineStats Engine::stats() const {
     std::lock_guard lock(shard->lock);
     out.cases += shard->cases.size();
     out.open_cases += shard->open_cases;
-    out.timers += shard->wheel.size();
-    out.memory_bytes += shard->cases.memory_bytes() + shard->wheel.memory_bytes() + shard->refs.memory_bytes() +
+    out.memory_bytes += shard->cases.memory_bytes() + shard->refs.memory_bytes() +
                         shard->summons.capacity() * sizeof(engine::Summons) + sizeof(Shard);
+  }
+  for (uint32_t i = 0; i < e.lane_count(); ++i) {
+    engine::TimerLane& l = e.lane(i);
+    std::lock_guard lock(l.lock);
+    out.timers += l.wheel.size();
+    out.memory_bytes += l.wheel.memory_bytes() + sizeof(engine::TimerLane);
   }
   out.events = e.log.issued();
   out.pending_events = e.log.pending();

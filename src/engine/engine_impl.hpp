@@ -1,8 +1,10 @@
-// Engine internals: shards (cases, their timers, summons, references — one lock each), model
-// versions (atomic pointers, read without locks), the event log, and the clock.
+// Engine internals: shards (cases, summons, references — one lock each), timer lanes (a wheel
+// and its lock, one per submitting thread), model versions (atomic pointers, read without
+// locks), the event log, and the clock.
 //
-// Locks: a shard's lock, then the event log's (appends happen inside operations). advance()
-// takes one shard at a time. No lock is held while the host's callback runs.
+// Locks: a shard's lock, then a timer lane's or the event log's (arms, cancels and appends
+// happen inside operations); a lane's lock is never held while taking another lock. advance()
+// takes one lane, then one shard, at a time. No lock is held while the host's callback runs.
 #pragma once
 
 #include <array>
@@ -25,17 +27,13 @@ namespace whistle::engine {
 
 // Layout: two threads acting on cases of one shard pass its written lines between their cores,
 // so what every operation writes sits together — the lock, the counters and the case table's
-// own count in the first line, the wheel's in the line it starts on.
+// own count in the first line.
 struct alignas(64) Shard {
   SpinLock lock;
   uint32_t index = 0;   // in the engine's shard list (and the event log's)
   uint64_t events = 0;  // events emitted for this shard's cases: their order in the log
-  // No timer of this shard is due before this (written under the lock, read without it):
-  // advance() skips the shards with nothing due in its window, and never locks them.
-  std::atomic<Instant> next_due{TimerWheel::kNever};
   size_t open_cases = 0;
   CaseTable cases;
-  alignas(64) TimerWheel wheel;
   std::vector<Summons> summons;
   uint32_t free_summons = kNone;
   std::vector<std::vector<UnitId>> extra_cooperating;  // cases with more than 4 cooperating units
@@ -43,7 +41,26 @@ struct alignas(64) Shard {
   TextArena refs;
   std::vector<uint32_t> open_by_version;  // open cases routed with each model version
 
-  Shard(uint32_t i, Instant start) : index(i), wheel(start) {}
+  explicit Shard(uint32_t i) : index(i) {}
+};
+
+// A timer lane: a wheel and the lock that guards it. A case's timers live in the lane of the
+// thread that submitted it (Case::lane), so a thread's arms write lines its own core holds,
+// and a one-thread host has one wheel, warm, however many shards it has. Up to kMaxLanes;
+// threads beyond share lanes round robin. Arms and cancels come under the case's shard lock,
+// collection under none; the lane's lock is taken last and held for the wheel call alone.
+struct alignas(64) TimerLane {
+  SpinLock lock;
+  uint32_t index = 0;
+  // No timer of this lane is due before this (written under the lock, read without it):
+  // advance() skips the lanes with nothing due in its window, and never locks them.
+  std::atomic<Instant> next_due{TimerWheel::kNever};
+  alignas(64) TimerWheel wheel;
+  TimerLane(uint32_t i, Instant start) : index(i), wheel(start) {}
+};
+inline constexpr uint32_t kMaxLanes = 64;
+struct LaneRef {  // a thread's lane (PerThread)
+  TimerLane* lane = nullptr;
 };
 
 // Per-thread scratch reused by operations (no allocation per case; thread-local, so its lines
@@ -141,6 +158,7 @@ struct Engine::Impl {
     uint32_t version = 0;
     const Route* route = nullptr;
     UnitId owner = kNoUnit;
+    uint8_t lane = 0;                 // the submitting thread's timer lane
     engine::StagePlan first, second;  // accept and resolve, or dispatch alone
   };
   Status submit_locked(engine::Shard& s, uint64_t hash, const Submission& sub, Instant at, const Prepared& p);
@@ -177,16 +195,23 @@ struct Engine::Impl {
   static engine::StagePlan plan_stage(const Model& m, MatterId matter, Stage stage, Instant from);
   static const StageSla* stage_sla(const Model& m, MatterId matter, Stage stage, const Calendar** calendar);
   // Closes the stage's clock; returns whether it had breached (false when it was not open).
-  bool close_stage(engine::Shard& s, engine::Case& c, Stage stage);
+  bool close_stage(engine::Case& c, Stage stage);
   void close_all_timers(engine::Shard& s, engine::Case& c);
   void summon(engine::Shard& s, uint32_t slot, engine::Case& c, UnitId unit, Instant at);
   engine::Summons* find_summons(engine::Shard& s, const engine::Case& c, UnitId unit, bool pending_only);
-  void arm_timer(engine::Shard& s, TimerWheel::Handle& handle, Instant at, uint64_t payload);
+  // Arms a timer of case c in its lane; cancels one (an invalid handle is a no-op).
+  void arm_timer(const engine::Case& c, TimerWheel::Handle& handle, Instant at, uint64_t payload);
+  void cancel_timer(const engine::Case& c, TimerWheel::Handle handle);
+  // ---- timer lanes (engine.cpp) ----
+  engine::TimerLane& lane(uint32_t index) { return *lanes[index].load(std::memory_order_acquire); }
+  uint32_t lane_count() const { return lane_total.load(std::memory_order_acquire); }
+  engine::TimerLane& my_lane();  // the calling thread's, assigned (and created) on first use
+  engine::TimerLane& create_lane();
   const StageSla* stage_sla(const engine::Case& c, Stage stage, const Calendar** calendar) const;
 
   // ---- timers firing (advance.cpp) ----
   Status advance_to(Instant now);
-  void collect_due(uint32_t shard, Instant window_end, std::vector<engine::DueTimer>& out);
+  void collect_due(engine::TimerLane& lane, Instant window_end, std::vector<engine::DueTimer>& out);
   void fire(const engine::DueTimer& due, std::vector<engine::DueTimer>& follow_ups);
   void escalate(engine::Shard& s, uint32_t slot, engine::Case& c, engine::StageClock& clock, Instant at);
   void note_deadline(Instant at) noexcept;
@@ -204,11 +229,18 @@ struct Engine::Impl {
   engine::PerThread<engine::VersionPin> pins;
   engine::ChannelTable channels;
   std::vector<std::unique_ptr<engine::Shard>> shards;
+  std::array<std::atomic<engine::TimerLane*>, engine::kMaxLanes> lanes{};  // [0, lane_total) exist
+  std::atomic<uint32_t> lane_total{0};
+  std::vector<std::unique_ptr<engine::TimerLane>> lane_owners;  // under lanes_mutex
+  uint32_t lanes_assigned = 0;                                  // under lanes_mutex
+  std::mutex lanes_mutex;
+  engine::PerThread<engine::LaneRef> thread_lanes;
   EventLog log;
   std::atomic<Instant> advanced_to;                 // the clock: the last advance
   std::atomic<Instant> next_due{TimerWheel::kNever};  // no timer anywhere is due before this
   std::mutex advance_mutex;
   std::vector<engine::DueTimer> due;                // under advance_mutex
+  std::vector<std::pair<Instant, uint64_t>> popped; // under advance_mutex: a lane's due entries
   std::unique_ptr<engine::RealtimeDriver> realtime;
 };
 

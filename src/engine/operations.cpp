@@ -59,6 +59,7 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
   c.place = route.place;
   c.version = version_index;
   c.channel = channel;
+  c.lane = p.lane;
   if (!sub.external_ref.empty()) {
     c.external_ref = s.refs.add(sub.external_ref);
     c.external_ref_length = static_cast<uint8_t>(sub.external_ref.size());
@@ -90,8 +91,12 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
 Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& a, Instant at) {
   const UnitId actor = a.actor;
   // Most operations close a stage: its timer's generation is a random read, started now.
-  for (const auto& clock : c.clocks) {
-    if (clock.timer != TimerWheel::kInvalidHandle) s.wheel.prefetch(clock.timer);
+  if (c.clocks[0].timer != TimerWheel::kInvalidHandle || c.clocks[1].timer != TimerWheel::kInvalidHandle) {
+    engine::TimerLane& l = lane(c.lane);
+    std::lock_guard lock(l.lock);  // arms into the lane may grow what prefetch reads
+    for (const auto& clock : c.clocks) {
+      if (clock.timer != TimerWheel::kInvalidHandle) l.wheel.prefetch(clock.timer);
+    }
   }
   // Arguments.
   if (a.op == Operation::assign || a.op == Operation::whistle) {
@@ -140,7 +145,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
   switch (a.op) {
     case Operation::assign: {
       if (c.state != CaseState::unrouted && c.state != CaseState::returned) return wrong_state(c, a.op);
-      close_stage(s, c, Stage::dispatch);
+      close_stage(c, Stage::dispatch);
       c.state = CaseState::dispatched;
       c.primary = a.units[0];
       c.primary_since = at;
@@ -155,7 +160,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
     }
     case Operation::accept: {
       if (c.state != CaseState::dispatched) return wrong_state(c, a.op);
-      const bool late = close_stage(s, c, Stage::accept);
+      const bool late = close_stage(c, Stage::accept);
       c.state = CaseState::accepted;
       engine::scratch().facts.push_back({ScoreFact::accepted, !late, 0, c.primary, at, 0});
       emit(s, c, EventKind::accepted, at, actor, {}, stage_of(Stage::accept), {});
@@ -163,8 +168,8 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
     }
     case Operation::return_case: {
       if (c.state != CaseState::dispatched && c.state != CaseState::accepted) return wrong_state(c, a.op);
-      close_stage(s, c, Stage::accept);
-      close_stage(s, c, Stage::resolve);
+      close_stage(c, Stage::accept);
+      close_stage(c, Stage::resolve);
       engine::scratch().facts.push_back({ScoreFact::returned, false, 0, c.primary, at, 0});
       c.state = CaseState::returned;
       c.primary = kNoUnit;
@@ -192,7 +197,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
         return {StatusCode::wrong_state, "unit " + base->units()[actor].code + " has no pending summons on " +
                                              case_text(c.id) + (c.is_open() ? "" : " (closed)")};
       }
-      if (m->timer != TimerWheel::kInvalidHandle) s.wheel.cancel(m->timer);
+      cancel_timer(c, m->timer);
       m->timer = TimerWheel::kInvalidHandle;
       m->reported = true;
       engine::scratch().facts.push_back({ScoreFact::reported, !m->overdue, 0, actor, at, 0});
@@ -202,7 +207,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
     }
     case Operation::resolve: {
       if (c.state != CaseState::accepted) return wrong_state(c, a.op);
-      const bool late = close_stage(s, c, Stage::resolve);
+      const bool late = close_stage(c, Stage::resolve);
       c.state = CaseState::resolved;
       engine::scratch().facts.push_back({ScoreFact::resolved, !late, 0, c.primary, at, at - c.primary_since});
       emit(s, c, EventKind::resolved, at, actor, {}, stage_of(Stage::resolve), a.text);
@@ -211,7 +216,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
     }
     case Operation::verify: {
       if (c.state != CaseState::resolved) return wrong_state(c, a.op);
-      close_stage(s, c, Stage::verify);
+      close_stage(c, Stage::verify);
       if (a.pass) {
         c.state = CaseState::verified;
         emit(s, c, EventKind::verified, at, actor, {}, stage_of(Stage::verify), {});
@@ -226,7 +231,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
     }
     case Operation::evaluate: {
       if (c.state != CaseState::verified) return wrong_state(c, a.op);
-      close_stage(s, c, Stage::revisit);
+      close_stage(c, Stage::revisit);
       engine::scratch().facts.push_back({ScoreFact::evaluated, false, a.score, c.primary, at, 0});
       static constexpr std::string_view kScoreDetail[] = {"", "score:1", "score:2", "score:3", "score:4", "score:5"};
       const std::string_view detail = kScoreDetail[a.score];  // checked to be 1..5 above

@@ -1,5 +1,5 @@
-// Stage clocks: opening a stage arms its first timer (the warning, else the deadline) on the
-// shard's wheel; closing it cancels whatever timer is pending. The report stage lives in
+// Stage clocks: opening a stage arms its first timer (the warning, else the deadline) in the
+// case's timer lane; closing it cancels whatever timer is pending. The report stage lives in
 // summons records, one per summoned unit.
 #include <algorithm>
 
@@ -56,10 +56,21 @@ void Engine::Impl::note_deadline(Instant at) noexcept {
   if (realtime) realtime->wake_before(at);
 }
 
-void Engine::Impl::arm_timer(Shard& s, TimerWheel::Handle& handle, Instant at, uint64_t payload) {
-  handle = s.wheel.arm(at, payload);
-  if (at < s.next_due.load(std::memory_order_relaxed)) s.next_due.store(at, std::memory_order_seq_cst);
+void Engine::Impl::arm_timer(const Case& c, TimerWheel::Handle& handle, Instant at, uint64_t payload) {
+  engine::TimerLane& l = lane(c.lane);
+  {
+    std::lock_guard lock(l.lock);
+    handle = l.wheel.arm(at, payload);
+    if (at < l.next_due.load(std::memory_order_relaxed)) l.next_due.store(at, std::memory_order_seq_cst);
+  }
   note_deadline(at);
+}
+
+void Engine::Impl::cancel_timer(const Case& c, TimerWheel::Handle handle) {
+  if (handle == TimerWheel::kInvalidHandle) return;
+  engine::TimerLane& l = lane(c.lane);
+  std::lock_guard lock(l.lock);
+  l.wheel.cancel(handle);
 }
 
 void Engine::Impl::arm_stage(Shard& s, uint32_t slot, Case& c, Stage stage, Instant from) {
@@ -81,17 +92,17 @@ void Engine::Impl::open_stage(Shard& s, uint32_t slot, Case& c, const engine::St
   clock.deadline = plan.deadline;
   if (plan.warns) {
     clock.phase = ClockPhase::warn;
-    arm_timer(s, clock.timer, plan.warning, engine::clock_payload(slot, index, generation));
+    arm_timer(c, clock.timer, plan.warning, engine::clock_payload(s.index, slot, index, generation));
   } else {
     clock.phase = plan.stage == Stage::revisit ? ClockPhase::expire : ClockPhase::breach;
-    arm_timer(s, clock.timer, plan.deadline, engine::clock_payload(slot, index, generation));
+    arm_timer(c, clock.timer, plan.deadline, engine::clock_payload(s.index, slot, index, generation));
   }
 }
 
-bool Engine::Impl::close_stage(Shard& s, Case& c, Stage stage) {
+bool Engine::Impl::close_stage(Case& c, Stage stage) {
   for (StageClock& clock : c.clocks) {
     if (!clock.open || clock.stage != stage) continue;
-    if (clock.timer != TimerWheel::kInvalidHandle) s.wheel.cancel(clock.timer);
+    cancel_timer(c, clock.timer);
     clock.timer = TimerWheel::kInvalidHandle;
     clock.open = false;
     clock.phase = ClockPhase::idle;
@@ -102,11 +113,11 @@ bool Engine::Impl::close_stage(Shard& s, Case& c, Stage stage) {
 
 void Engine::Impl::close_all_timers(Shard& s, Case& c) {
   for (StageClock& clock : c.clocks) {
-    if (clock.open) close_stage(s, c, clock.stage);
+    if (clock.open) close_stage(c, clock.stage);
   }
   for (uint32_t i = c.summons; i != kNone; i = s.summons[i].next) {
     Summons& m = s.summons[i];
-    if (m.timer != TimerWheel::kInvalidHandle) s.wheel.cancel(m.timer);
+    cancel_timer(c, m.timer);
     m.timer = TimerWheel::kInvalidHandle;
   }
 }
@@ -143,7 +154,7 @@ void Engine::Impl::summon(Shard& s, uint32_t slot, Case& c, UnitId unit, Instant
   if (sla == nullptr || !calendar->add(at, sla->limit, deadline)) return;
   m.has_deadline = true;
   m.deadline = deadline.at;
-  arm_timer(s, m.timer, deadline.at, engine::summons_payload(index, generation));
+  arm_timer(c, m.timer, deadline.at, engine::summons_payload(s.index, index, generation));
 }
 
 }  // namespace whistle
