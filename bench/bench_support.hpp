@@ -1,14 +1,16 @@
-// Shared pieces of the bench programs: query point sets, per-query latency percentiles, and
-// a reporter that prints the ratio of each peer to whistle after the run.
+// Shared pieces of the bench programs: scratch directories, query point sets, per-query latency
+// percentiles, and a reporter that prints the ratio of each peer to whistle after the run.
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 #include <x86intrin.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <utility>
@@ -18,6 +20,22 @@
 #include "whistle/geo.hpp"
 
 namespace whistle::bench {
+
+// A directory for this process's model files, removed at exit. Per process: two bench
+// programs started together must not rewrite the files the other is loading.
+inline std::string scratch_dir(const std::string& name) {
+  struct Cleanup {
+    std::vector<std::string> dirs;
+    ~Cleanup() {
+      std::error_code ignored;
+      for (const auto& d : dirs) std::filesystem::remove_all(d, ignored);
+    }
+  };
+  static Cleanup cleanup;  // made before the models loaded from these, so destroyed after them
+  cleanup.dirs.push_back(
+      (std::filesystem::temp_directory_path() / ("whistle-bench-" + name + "-" + std::to_string(getpid()))).string());
+  return cleanup.dirs.back();
+}
 
 struct Box {
   double lon0, lat0, lon1, lat1;

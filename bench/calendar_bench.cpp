@@ -1,7 +1,6 @@
 // Deadline arithmetic per unit on the sample county's `cn` calendar (office hours
 // 08:30-12:00 and 13:30-17:30, the official 2025-2026 holidays and make-up days), against the
 // obvious day-by-day loop (what a platform's SQL or scripting does) in the same run.
-#include <filesystem>
 
 #include "bench_support.hpp"
 #include "sample/sample_model.hpp"
@@ -12,7 +11,7 @@ namespace {
 
 const Calendar& cn() {
   static const std::shared_ptr<const Model> model = [] {
-    const std::string dir = (std::filesystem::temp_directory_path() / "whistle-bench-calendar").string();
+    const std::string dir = scratch_dir("calendar");
     if (!sample::write_model_files(sample::make_sample_county(), dir).ok()) std::abort();
     auto m = Model::load_directory(dir);
     if (!m.ok()) std::abort();

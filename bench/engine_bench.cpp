@@ -8,7 +8,6 @@
 #include <tbb/concurrent_hash_map.h>
 
 #include <atomic>
-#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -26,7 +25,7 @@ constexpr Instant kStart = 1'758'852'000'000;  // 2025-09-26T10:00:00+08:00
 
 std::shared_ptr<const Model> county() {
   static const std::shared_ptr<const Model> model = [] {
-    const std::string dir = (std::filesystem::temp_directory_path() / "whistle-bench-engine").string();
+    const std::string dir = scratch_dir("engine");
     if (!sample::write_model_files(sample::make_sample_county(), dir).ok()) std::abort();
     auto m = Model::load_directory(dir);
     if (!m.ok()) std::abort();

@@ -80,7 +80,7 @@ Box box_of(const sample::TilingSpec& s) {
 }
 
 void load(Dataset& d, const sample::TilingSpec& tiling, const sample::ModelFiles& files, const std::string& name) {
-  const std::string dir = (std::filesystem::temp_directory_path() / ("whistle-bench-" + name)).string();
+  const std::string dir = scratch_dir(name);
   if (!sample::write_model_files(files, dir).ok()) std::abort();
   auto t0 = std::chrono::steady_clock::now();
   auto model = Model::load_directory(dir);
