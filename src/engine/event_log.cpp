@@ -212,6 +212,7 @@ size_t EventLog::take(EventBatch& out, size_t max) {
   if (ready_head_ == ready_.records.size()) {
     ready_.clear();
     ready_head_ = 0;
+    give_back();
   } else if (ready_head_ >= 4096 && ready_head_ * 2 >= ready_.records.size()) {
     // Drop what was taken once it is the larger part, so the queue stays near the host's lag.
     Buffer rest;
