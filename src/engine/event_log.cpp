@@ -53,6 +53,20 @@ void EventLog::emit_to_ready(const Buffer& from, const Record& r) {
   for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(from.facts[r.facts_at + k]);
 }
 
+// Numbers b's records from `from` in place and counts their facts, up to the first whose shard
+// predecessor has not gone yet; returns where it stopped.
+size_t EventLog::number_in_place(Buffer& b, size_t from) {
+  size_t i = from;
+  for (; i < b.records.size(); ++i) {
+    Record& r = b.records[i];
+    if (r.shard_count != next_shard_count_[r.shard]) break;
+    r.seq = next_seq_++;
+    ++next_shard_count_[r.shard];
+    for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(b.facts[r.facts_at + k]);
+  }
+  return i;
+}
+
 // One producer with fresh events, nothing held back anywhere and nothing waiting in ready_
 // (a single-threaded host's every poll): its buffer becomes ready_ in one swap and is numbered
 // in place; take() gives the drained storage back (give_back), so such a producer keeps
@@ -75,14 +89,7 @@ bool EventLog::merge_single_producer(std::vector<std::unique_ptr<ThreadBuffer>>&
   }
   ready_head_ = 0;
   ready_source_ = only;
-  size_t i = 0;
-  for (; i < ready_.records.size(); ++i) {
-    Record& r = ready_.records[i];
-    if (r.shard_count != next_shard_count_[r.shard]) break;
-    r.seq = next_seq_++;
-    ++next_shard_count_[r.shard];
-    for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(ready_.facts[r.facts_at + k]);
-  }
+  const size_t i = number_in_place(ready_, 0);
   if (i < ready_.records.size()) {  // an event of another thread is due first: the rest waits
     only->pending.clear();
     only->head = 0;
@@ -136,14 +143,7 @@ void EventLog::merge() {
   if (sources == 1 && ready_.records.empty()) {
     ThreadBuffer& tb = *buffers[source];
     Buffer& p = tb.pending;
-    size_t i = tb.head;
-    for (; i < p.records.size(); ++i) {
-      Record& r = p.records[i];
-      if (r.shard_count != next_shard_count_[r.shard]) break;
-      r.seq = next_seq_++;
-      ++next_shard_count_[r.shard];
-      for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(p.facts[r.facts_at + k]);
-    }
+    const size_t i = number_in_place(p, tb.head);
     if (tb.head == 0 && i == p.records.size()) {
       std::swap(ready_, p);
       ready_head_ = 0;

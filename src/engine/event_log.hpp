@@ -117,6 +117,7 @@ class EventLog {
   bool merge_single_producer(std::vector<std::unique_ptr<ThreadBuffer>>& buffers);
   void give_back();                          // under merge_mutex_
   void emit_to_ready(const Buffer& from, const Record& r);
+  size_t number_in_place(Buffer& b, size_t from);  // under merge_mutex_
   size_t take(EventBatch& out, size_t max);  // under merge_mutex_
 
   engine::PerThread<ThreadBuffer> threads_;  // one buffer per producing thread
