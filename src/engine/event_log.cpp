@@ -67,40 +67,10 @@ size_t EventLog::number_in_place(Buffer& b, size_t from) {
   return i;
 }
 
-// One producer with fresh events, nothing held back anywhere and nothing waiting in ready_
-// (a single-threaded host's every poll): its buffer becomes ready_ in one swap and is numbered
-// in place; take() gives the drained storage back (give_back), so such a producer keeps
-// writing the same lines, still in L2 from the last poll, instead of rotating through four
-// buffers (1.6 MB at 4,096 events) that the cache cannot hold. True when it handled the merge.
-bool EventLog::merge_single_producer(std::vector<std::unique_ptr<ThreadBuffer>>& buffers) {
-  if (!ready_.records.empty()) return false;
-  ThreadBuffer* only = nullptr;
-  for (const auto& tb : buffers) {
-    if (tb->head != tb->pending.records.size()) return false;
-    if (tb->count.load(std::memory_order_acquire) == 0) continue;
-    if (only != nullptr) return false;
-    only = tb.get();
-  }
-  if (only == nullptr) return false;
-  {
-    std::lock_guard lock(only->lock);  // held for a swap only, as below
-    std::swap(only->buffer, ready_);
-    only->count.store(0, std::memory_order_relaxed);
-  }
-  ready_head_ = 0;
-  ready_source_ = only;
-  const size_t i = number_in_place(ready_, 0);
-  if (i < ready_.records.size()) {  // an event of another thread is due first: the rest waits
-    only->pending.clear();
-    only->head = 0;
-    for (size_t j = i; j < ready_.records.size(); ++j) only->pending.copy_from(ready_, ready_.records[j]);
-    ready_.records.resize(i);
-  }
-  return true;
-}
-
-// After take() emptied ready_: its storage goes back to the producer it came from, if that
-// producer has not written since (then both are empty and the swap only trades capacity).
+// After take() emptied ready_: when its storage was a producer's buffer (the single-source
+// merge below), it goes back to that producer, if it has not written since (then both are
+// empty and the swap only trades capacity). A one-thread host thus writes its events into the
+// same lines every poll, still in L2, instead of rotating through the buffers.
 void EventLog::give_back() {
   ThreadBuffer* source = std::exchange(ready_source_, nullptr);
   if (source == nullptr) return;
@@ -111,24 +81,25 @@ void EventLog::give_back() {
 void EventLog::merge() {
   std::lock_guard registry(threads_.registry_mutex());
   auto& buffers = threads_.slots();
-  if (merge_single_producer(buffers)) return;
   size_t fresh = 0, sources = 0, source = 0;
   for (size_t i = 0; i < buffers.size(); ++i) {
     ThreadBuffer& tb = *buffers[i];
     if (tb.count.load(std::memory_order_acquire) != 0) {
-      {
-        std::lock_guard lock(tb.lock);  // held for a swap only: the producer never waits long
-        std::swap(tb.buffer, tb.incoming);
-        tb.count.store(0, std::memory_order_relaxed);
-      }
-      if (tb.head == tb.pending.records.size()) {
+      if (tb.head == tb.pending.records.size()) {  // nothing of it waiting: the buffer becomes pending
         tb.pending.clear();
         tb.head = 0;
-        std::swap(tb.pending, tb.incoming);
+        std::lock_guard lock(tb.lock);  // held for a swap only: the producer never waits long
+        std::swap(tb.buffer, tb.pending);
+        tb.count.store(0, std::memory_order_relaxed);
       } else {
+        {
+          std::lock_guard lock(tb.lock);
+          std::swap(tb.buffer, tb.incoming);
+          tb.count.store(0, std::memory_order_relaxed);
+        }
         for (const Record& r : tb.incoming.records) tb.pending.copy_from(tb.incoming, r);
+        tb.incoming.clear();  // its capacity goes back to the producer at the next swap
       }
-      tb.incoming.clear();  // its capacity goes back to the producer at the next swap
       ++fresh;
     }
     if (tb.head < tb.pending.records.size()) {
@@ -147,6 +118,7 @@ void EventLog::merge() {
     if (tb.head == 0 && i == p.records.size()) {
       std::swap(ready_, p);
       ready_head_ = 0;
+      ready_source_ = &tb;  // ready_ now holds tb's storage: give_back() returns it
       p.clear();
       tb.head = 0;
       return;

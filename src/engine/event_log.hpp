@@ -10,9 +10,9 @@
 // facts reach the scoreboard in that order. An event whose shard count was taken but whose
 // append is not yet visible holds back its shard's later events until the next merge.
 // With one thread the stream is exactly the order of the calls: replays are deterministic.
-// When one producer alone has new events (a one-thread host), its buffer and the ready queue
-// trade places on a poll and trade back once the host has taken the events: it writes the
-// same lines every poll, which stay in L2, instead of rotating through four buffers.
+// When one producer alone has new events (a one-thread host), its buffer becomes the ready
+// queue and, once the host has taken the events, goes back to it: it writes the same lines
+// every poll, which stay in L2, instead of rotating through four buffers.
 //
 // Thread model: append() from any thread holding the event's shard lock; everything else from
 // any thread, serialized by the merge lock; deliver() runs the callback on one thread at a
@@ -114,7 +114,6 @@ class EventLog {
   };
 
   void merge();                              // under merge_mutex_
-  bool merge_single_producer(std::vector<std::unique_ptr<ThreadBuffer>>& buffers);
   void give_back();                          // under merge_mutex_
   void emit_to_ready(const Buffer& from, const Record& r);
   size_t number_in_place(Buffer& b, size_t from);  // under merge_mutex_
@@ -126,7 +125,7 @@ class EventLog {
   uint64_t next_seq_ = 1;
   Buffer ready_;                            // numbered, not yet polled; from ready_head_
   size_t ready_head_ = 0;
-  ThreadBuffer* ready_source_ = nullptr;    // the producer whose buffer ready_ was, if any
+  ThreadBuffer* ready_source_ = nullptr;    // the producer whose buffer ready_'s storage was, if any
   Scoreboard scores_;
   std::shared_ptr<std::function<void(const Event&)>> callback_;
   std::atomic<bool> has_callback_{false};
