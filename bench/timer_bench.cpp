@@ -101,9 +101,12 @@ class LazyHeap {
     std::make_heap(heap_.begin(), heap_.end(), Later{});
     dead_ = 0;
   }
-  void reserve(size_t n) {
-    heap_.reserve(n);
-    generation_.reserve(n);
+  void reserve(size_t n) {  // faults the arrays in, as the wheel's reserve does its generations
+    const size_t entries = heap_.size(), timers = generation_.size();
+    heap_.resize(std::max(n, entries));
+    heap_.resize(entries);
+    generation_.resize(std::max(n, timers));
+    generation_.resize(timers);
     free_.reserve(n);
   }
   size_t size() const { return live_; }

@@ -403,6 +403,36 @@ TEST(EngineDeterminism, SubmittingFromManyThreadsGivesTheSameEvents) {
   EXPECT_EQ(run_workload(1, /*submit_on_threads=*/true), run_workload());
 }
 
+// Thousands of events waiting, taken a few at a time: the queue drops what was taken as it
+// goes (in place), later events are appended after what is left, and the host sees exactly
+// the events, units and texts of one big take at the end.
+TEST(EngineEvents, SmallPollsTakeTheSameEventsAsOneBigPoll) {
+  const auto run = [](size_t max) {
+    EngineHarness h(T0);
+    Strings out;
+    EventBatch batch;
+    const auto take = [&](size_t polls) {
+      for (size_t i = 0; i < polls && h.engine().poll_events(batch, max) > 0; ++i) {
+        for (const Event& e : batch) out.push_back(testing::render(e, h.model()));
+      }
+    };
+    Instant t = T0;
+    for (CaseId id = 1; id <= 9000; ++id) {
+      t += 1000;
+      (void)h.submit(id, id % 5 == 0 ? "orphan" : id % 2 ? "quick" : "quickroad", id % 4 == 0 ? kG2 : kG1, t);
+      if (id % 3 == 0) (void)h.act(Operation::whistle, id, "TC1", t, {"D2", "D3"});
+      if (id == 6000) take(max == SIZE_MAX ? 0 : 6000 / max);  // most of the first 8,000
+    }
+    take(SIZE_MAX);
+    return out;
+  };
+  const Strings whole = run(SIZE_MAX);
+  ASSERT_EQ(whole.size(), 12000u);  // 9,000 dispatched or unrouted, 3,000 whistled or denied
+  EXPECT_EQ(run(1000), whole);
+  EXPECT_EQ(run(4097), whole);
+  EXPECT_EQ(run(7), whole);
+}
+
 TEST(EngineScores, LiveCountersEqualARecountFromTheEvents) {
   EngineHarness h(T0);
   std::vector<Event> all;

@@ -302,6 +302,28 @@ TEST(TimerWheel, MemoryPerLiveTimerStaysSmall) {
   EXPECT_LE(wheel.memory_bytes() / wheel.size(), 48u);
 }
 
+// reserve() makes room (and faults the generation array in) without arming anything; arming
+// within it then grows nothing, and the timers behave as in a wheel that grew by arming.
+TEST(TimerWheel, ArmingWithinAReserveGrowsNothing) {
+  TimerWheel reserved(0), grown(0);
+  reserved.reserve(100'000);
+  EXPECT_EQ(reserved.size(), 0u);
+  EXPECT_EQ(reserved.next_deadline_bound(), TimerWheel::kNever);
+  const size_t bytes = reserved.memory_bytes();
+  sample::Random rng(4);
+  for (int i = 0; i < 100'000; ++i) {
+    const auto deadline = static_cast<Instant>(rng.below(uint64_t{40} * 86'400'000));
+    const TimerWheel::Handle a = reserved.arm(deadline, static_cast<uint64_t>(i));
+    EXPECT_EQ(a, grown.arm(deadline, static_cast<uint64_t>(i)));
+  }
+  EXPECT_EQ(reserved.memory_bytes(), bytes);
+  std::vector<uint64_t> from_reserved, from_grown;
+  reserved.advance(uint64_t{41} * 86'400'000, [&](Instant, uint64_t p) { from_reserved.push_back(p); });
+  grown.advance(uint64_t{41} * 86'400'000, [&](Instant, uint64_t p) { from_grown.push_back(p); });
+  EXPECT_EQ(from_reserved.size(), 100'000u);
+  EXPECT_EQ(from_reserved, from_grown);
+}
+
 TEST(RealtimeTimerService, FiresInOrderNeverEarly) {
   std::mutex m;
   std::vector<uint64_t> fired;

@@ -97,7 +97,8 @@ class TimerWheel {
 
   Instant now() const noexcept { return now_; }
   size_t size() const noexcept { return live_; }
-  // Room for this many live timers without growing (arm then never allocates).
+  // Room for this many live timers without growing (arm then never allocates), the per-timer
+  // array faulted in now rather than by the arms that first touch it.
   void reserve(size_t timers);
   size_t memory_bytes() const noexcept;
   // Drops every cancelled entry now (cancel() leaves them for later), keeping the storage for

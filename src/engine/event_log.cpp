@@ -18,6 +18,26 @@ void EventLog::Buffer::copy_from(const Buffer& from, const Record& r) {
   facts.insert(facts.end(), from.facts.begin() + r.facts_at, from.facts.begin() + r.facts_at + r.facts_count);
 }
 
+// In place, keeping the capacity: a fresh buffer here would hand small storage to the buffers'
+// rotation, which then grows again (allocating, faulting pages in) while events flow.
+void EventLog::Buffer::drop_front(size_t n) {
+  if (n == records.size()) {
+    clear();
+    return;
+  }
+  const Record& first = records[n];  // records and their data lie in the same order
+  const uint32_t units_from = first.units_at, text_from = first.text_at, facts_from = first.facts_at;
+  records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(n));
+  for (Record& r : records) {
+    r.units_at -= units_from;
+    r.text_at -= text_from;
+    r.facts_at -= facts_from;
+  }
+  units.erase(units.begin(), units.begin() + units_from);
+  text.erase(0, text_from);
+  facts.erase(facts.begin(), facts.begin() + facts_from);
+}
+
 void EventLog::append(uint32_t shard, uint64_t shard_count, const EventDraft& e, std::span<const ScoreFact> facts) {
   ThreadBuffer& tb = threads_.local();
   std::lock_guard lock(tb.lock);
@@ -187,9 +207,7 @@ size_t EventLog::take(EventBatch& out, size_t max) {
     give_back();
   } else if (ready_head_ >= 4096 && ready_head_ * 2 >= ready_.records.size()) {
     // Drop what was taken once it is the larger part, so the queue stays near the host's lag.
-    Buffer rest;
-    for (size_t i = ready_head_; i < ready_.records.size(); ++i) rest.copy_from(ready_, ready_.records[i]);
-    ready_ = std::move(rest);
+    ready_.drop_front(ready_head_);
     ready_head_ = 0;
   }
   return n;

@@ -103,6 +103,8 @@ class EventLog {
     }
     // Copies record `r` of `from` (with its data) to the end of this buffer.
     void copy_from(const Buffer& from, const Record& r);
+    // Drops the first n records and their data.
+    void drop_front(size_t n);
   };
   struct alignas(64) ThreadBuffer {
     engine::SpinLock lock;

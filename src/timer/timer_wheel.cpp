@@ -558,7 +558,16 @@ void TimerWheel::sweep(bool into_fresh_pool) {
 }
 
 void TimerWheel::reserve(size_t timers) {
-  generation_.reserve(timers);
+  if (timers > generation_.capacity()) {
+    // Fault the array's pages in now (they are huge pages once it is large): a first touch
+    // taken later, by arm(), zeroes 2 MiB while the caller holds its locks. The engine's
+    // submit holds a shard lock there, and another thread wanting that shard then waited
+    // milliseconds for it.
+    const size_t used = generation_.size();
+    generation_.reserve(timers);
+    generation_.resize(timers);
+    generation_.resize(used);  // keeps the capacity, and the pages
+  }
   free_.reserve(timers);
   // Full chunks for all of them, plus one partly filled chunk per slot they can occupy.
   pool_->reserve_chunks(timers / Chunk::kEntries + std::min<size_t>(timers, kLevels * kSlots));
