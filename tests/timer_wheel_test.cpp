@@ -240,42 +240,47 @@ TEST(TimerWheel, MassCancellationIsSweptAndTheRestStillFiresInOrder) {
   EXPECT_EQ(got, want);
 }
 
-// The sweep checks entries against their generation's low byte: a timer number cancelled and
-// re-armed 128 times leaves a dead entry whose low byte matches the live one's. It survives the
-// sweep and must still never fire, and the wheel must go on sweeping and firing correctly.
+// The sweep checks entries against their generation's low four bits: a timer number cancelled
+// and re-armed 8 times (or 128: any multiple of 8) leaves a dead entry whose low bits match
+// the live one's. It survives the sweep and must still never fire, and the wheel must go on
+// sweeping and firing correctly.
 TEST(TimerWheel, ADeadEntryThatLooksLiveToTheSweepNeverFires) {
-  TimerWheel wheel(0);
-  const TimerWheel::Handle first = wheel.arm(50'000, 1000);
-  ASSERT_TRUE(wheel.cancel(first));
-  TimerWheel::Handle last = first;
-  for (uint64_t i = 1; i <= 128; ++i) {
-    last = wheel.arm(50'000 + static_cast<Instant>(i) * 1000, 1000 + i);
-    ASSERT_EQ(static_cast<uint32_t>(last), static_cast<uint32_t>(first));  // the same number
-    if (i < 128) {
-      ASSERT_TRUE(wheel.cancel(last));
+  for (const uint64_t rearms : {uint64_t{8}, uint64_t{128}}) {
+    SCOPED_TRACE(rearms);
+    TimerWheel wheel(0);
+    const TimerWheel::Handle first = wheel.arm(50'000, 1000);
+    ASSERT_TRUE(wheel.cancel(first));
+    TimerWheel::Handle last = first;
+    for (uint64_t i = 1; i <= rearms; ++i) {
+      last = wheel.arm(50'000 + static_cast<Instant>(i) * 1000, 1000 + i);
+      ASSERT_EQ(static_cast<uint32_t>(last), static_cast<uint32_t>(first));  // the same number
+      if (i < rearms) {
+        ASSERT_TRUE(wheel.cancel(last));
+      }
     }
-  }
-  EXPECT_EQ(static_cast<uint8_t>(last >> 32), static_cast<uint8_t>(first >> 32));
-  wheel.compact();
-  // Churn afterwards: nine in ten timers cancelled, enough dead entries for further sweeps.
-  std::vector<Fired> want{{50'000 + 128'000, 1128}};
-  for (uint64_t i = 0; i < 3 * TimerWheel::kSweepSlack; ++i) {
-    const auto h = wheel.arm(400'000 + static_cast<Instant>(i % 1000), 2000 + i);
-    if (i % 10 != 0) {
-      ASSERT_TRUE(wheel.cancel(h));
-    } else {
-      want.emplace_back(400'000 + static_cast<Instant>(i % 1000), 2000 + i);
+    EXPECT_EQ((last >> 32) & 15u, (first >> 32) & 15u);
+    EXPECT_NE(last >> 32, first >> 32);
+    wheel.compact();
+    // Churn afterwards: nine in ten timers cancelled, enough dead entries for further sweeps.
+    std::vector<Fired> want{{50'000 + static_cast<Instant>(rearms) * 1000, 1000 + rearms}};
+    for (uint64_t i = 0; i < 3 * TimerWheel::kSweepSlack; ++i) {
+      const auto h = wheel.arm(400'000 + static_cast<Instant>(i % 1000), 2000 + i);
+      if (i % 10 != 0) {
+        ASSERT_TRUE(wheel.cancel(h));
+      } else {
+        want.emplace_back(400'000 + static_cast<Instant>(i % 1000), 2000 + i);
+      }
     }
+    EXPECT_EQ(wheel.size(), want.size());
+    std::sort(want.begin(), want.end());
+    std::vector<Fired> got;
+    wheel.advance(1'000'000, [&](Instant d, uint64_t p) { got.emplace_back(d, p); });
+    EXPECT_TRUE(std::is_sorted(got.begin(), got.end(), [](const Fired& a, const Fired& b) { return a.first < b.first; }));
+    std::sort(got.begin(), got.end());  // equal deadlines fire in an order of the wheel's own
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(wheel.size(), 0u);
+    EXPECT_FALSE(wheel.cancel(first));
   }
-  EXPECT_EQ(wheel.size(), want.size());
-  std::sort(want.begin(), want.end());
-  std::vector<Fired> got;
-  wheel.advance(1'000'000, [&](Instant d, uint64_t p) { got.emplace_back(d, p); });
-  EXPECT_TRUE(std::is_sorted(got.begin(), got.end(), [](const Fired& a, const Fired& b) { return a.first < b.first; }));
-  std::sort(got.begin(), got.end());  // equal deadlines fire in an order of the wheel's own
-  EXPECT_EQ(got, want);
-  EXPECT_EQ(wheel.size(), 0u);
-  EXPECT_FALSE(wheel.cancel(first));
 }
 
 TEST(TimerWheel, JumpsOverCenturiesWithoutWalkingThem) {

@@ -148,7 +148,7 @@ class TimerWheel {
   bool step();
   int64_t next_event_tick() const noexcept;
   void cascade(uint32_t list_index);
-  void compact_list(uint32_t list_index, const uint8_t* low_generation);
+  void compact_list(uint32_t list_index, const uint8_t* nibbles);
   void sweep(bool into_fresh_pool);
   void set_bit(uint32_t level, uint32_t slot) noexcept { set_bits(level, slot / 64, uint64_t{1} << (slot % 64)); }
   void set_bits(uint32_t level, uint32_t word, uint64_t bits) noexcept;  // `bits` of word `word` of a level

@@ -461,17 +461,23 @@ Instant TimerWheel::next_deadline_bound() const noexcept {
 // Drops a list's dead entries in place: a write cursor trails the read cursor along the chain
 // (it never overtakes it), live entries are copied back to it, and the chunks left over go
 // back to the pool. The last chunk written, the only partial one, becomes the head.
-void TimerWheel::compact_list(uint32_t list_index, const uint8_t* low_generation) {
+// `nibbles` holds each timer's generation's low four bits (see sweep()).
+void TimerWheel::compact_list(uint32_t list_index, const uint8_t* nibbles) {
   SlotList& list = lists_[list_index];
   Chunk* write = list.head;
   Chunk* before_write = nullptr;
   uint32_t written = 0, kept = 0, n = list.fill;
   for (Chunk* read = list.head; read != nullptr; n = Chunk::kEntries) {
-    prefetch_chunk(read->next);
-    for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&low_generation[read->entries[i].timer]);
+    // The chains stream through once: loaded non-temporally, they push less of the nibble
+    // table (read at random) out of the caches.
+    if (read->next != nullptr) {
+      const char* next = reinterpret_cast<const char*>(read->next);
+      for (size_t offset = 0; offset < sizeof(Chunk); offset += 64) __builtin_prefetch(next + offset, 0, 0);
+    }
+    for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&nibbles[read->entries[i].timer / 2]);
     for (uint32_t i = 0; i < n; ++i) {
       const Entry e = read->entries[i];
-      if (low_generation[e.timer] != static_cast<uint8_t>(e.generation)) continue;
+      if (((nibbles[e.timer / 2] >> (e.timer % 2 * 4)) & 15u) != (e.generation & 15u)) continue;
       if (written == Chunk::kEntries) {
         before_write = write;
         write = write->next;
@@ -505,24 +511,30 @@ void TimerWheel::sweep(bool into_fresh_pool) {
     source = std::move(pool_);
     pool_ = std::make_unique<ChunkPool>();
   }
-  // Packing in place checks each entry against a byte per timer (its generation's low byte), a
-  // copy a quarter the size of the generation array, made by one sequential pass: the checks
-  // are random reads, and at 10M timers the copy (10 MB) mostly stays in the last-level cache
-  // where the generation array (40 MB) does not. A dead entry whose timer was re-armed a
-  // multiple of 128 times since passes for live and stays, harmlessly: it is dropped when
-  // collected, and dead_ is recounted below.
-  HugeVector<uint8_t> low_generation;
+  // Packing in place checks each entry against four bits per timer (its generation's low
+  // four), a copy an eighth the size of the generation array, made by one sequential pass: the
+  // checks are random reads, and at 10M timers the copy (5 MB) mostly stays in the last-level
+  // cache where the generation array (40 MB) does not (a byte per timer, 10 MB, took about 6 %
+  // more time per cancel at 10M). A dead entry whose timer was re-armed a multiple of 8 times
+  // since passes for live and stays, harmlessly: it is dropped when collected, and dead_ is
+  // recounted below.
+  HugeVector<uint8_t> nibbles;
   if (!source) {
     try {
-      low_generation.assign(generation_.begin(), generation_.end());  // each narrowed to its low byte
+      nibbles.resize((generation_.size() + 1) / 2);
     } catch (const std::bad_alloc&) {
       return;  // cannot sweep now: the garbage stays until collected or the next sweep
     }
+    const size_t pairs = generation_.size() / 2;
+    for (size_t k = 0; k < pairs; ++k) {
+      nibbles[k] = static_cast<uint8_t>((generation_[2 * k] & 15u) | (generation_[2 * k + 1] & 15u) << 4);
+    }
+    if (generation_.size() % 2 != 0) nibbles[pairs] = static_cast<uint8_t>(generation_.back() & 15u);
   }
   for (uint32_t i = 0; i <= kOverflowList; ++i) {
     if (lists_[i].count == 0) continue;
     if (!source) {
-      compact_list(i, low_generation.data());
+      compact_list(i, nibbles.data());
       continue;
     }
     const int64_t overflow_min = overflow_min_tick_;
