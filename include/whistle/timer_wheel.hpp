@@ -183,6 +183,7 @@ class TimerWheel {
   size_t ready_pos_ = 0;
   std::vector<Entry> late_;   // min-heap: armed during a drain, already due
   std::vector<Entry> scratch_;
+  std::vector<Chunk*> chain_;  // compact_list's scratch: the chunks of the chain it packs
   bool more_due_ = false;
 };
 

@@ -464,38 +464,44 @@ Instant TimerWheel::next_deadline_bound() const noexcept {
 // `nibbles` holds each timer's generation's low four bits (see sweep()).
 void TimerWheel::compact_list(uint32_t list_index, const uint8_t* nibbles) {
   SlotList& list = lists_[list_index];
-  Chunk* write = list.head;
-  Chunk* before_write = nullptr;
+  // The chain's chunks in order, noted as the read cursor passes them: the write cursor and the
+  // return of the leftovers then follow no `next` link, each of which would be a miss by then
+  // (a dependent one) since the chunks stream through non-temporally.
+  chain_.clear();
+  size_t write_at = 0;  // chain_[write_at] is being written
   uint32_t written = 0, kept = 0, n = list.fill;
   for (Chunk* read = list.head; read != nullptr; n = Chunk::kEntries) {
-    // The chains stream through once: loaded non-temporally, they push less of the nibble
-    // table (read at random) out of the caches.
-    if (read->next != nullptr) {
-      const char* next = reinterpret_cast<const char*>(read->next);
-      for (size_t offset = 0; offset < sizeof(Chunk); offset += 64) __builtin_prefetch(next + offset, 0, 0);
+    chain_.push_back(read);
+    Chunk* const next = read->next;
+    // Loaded non-temporally, the chains push less of the nibble table (read at random) out of
+    // the caches.
+    if (next != nullptr) {
+      const char* p = reinterpret_cast<const char*>(next);
+      for (size_t offset = 0; offset < sizeof(Chunk); offset += 64) __builtin_prefetch(p + offset, 0, 0);
     }
     for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&nibbles[read->entries[i].timer / 2]);
     for (uint32_t i = 0; i < n; ++i) {
       const Entry e = read->entries[i];
       if (((nibbles[e.timer / 2] >> (e.timer % 2 * 4)) & 15u) != (e.generation & 15u)) continue;
       if (written == Chunk::kEntries) {
-        before_write = write;
-        write = write->next;
+        ++write_at;
         written = 0;
       }
-      write->entries[written++] = e;
+      chain_[write_at]->entries[written++] = e;
       ++kept;
     }
-    read = read->next;
+    read = next;
   }
   if (kept == 0) {
-    pool_->put_chain(detach(list_index).first);
+    detach(list_index);
+    for (Chunk* c : chain_) pool_->put(c);
     return;
   }
-  pool_->put_chain(write->next);
+  for (size_t k = write_at + 1; k < chain_.size(); ++k) pool_->put(chain_[k]);
+  Chunk* const write = chain_[write_at];
   write->next = nullptr;
-  if (before_write != nullptr) {  // write is the partial one: move it to the front
-    before_write->next = nullptr;
+  if (write_at > 0) {  // write is the partial one: move it to the front
+    chain_[write_at - 1]->next = nullptr;
     write->next = list.head;
     list.head = write;
   }
@@ -588,7 +594,8 @@ void TimerWheel::reserve(size_t timers) {
 size_t TimerWheel::memory_bytes() const noexcept {
   return sizeof(*this) + generation_.capacity() * sizeof(uint32_t) + free_.capacity() * sizeof(uint32_t) +
          pool_->memory_bytes() +
-         (ready_.capacity() + late_.capacity() + run_.capacity() + scratch_.capacity()) * sizeof(Entry);
+         (ready_.capacity() + late_.capacity() + run_.capacity() + scratch_.capacity()) * sizeof(Entry) +
+         chain_.capacity() * sizeof(Chunk*);
 }
 
 void TimerWheel::shrink_to_fit() {
@@ -597,6 +604,8 @@ void TimerWheel::shrink_to_fit() {
   late_.shrink_to_fit();
   scratch_.clear();
   scratch_.shrink_to_fit();
+  chain_.clear();
+  chain_.shrink_to_fit();
 }
 
 }  // namespace whistle
