@@ -62,6 +62,10 @@ class TimerWheel::ChunkPool {
     const bool huge = bytes_ >= kHugeAfterBytes;
     const size_t count = huge ? kHugeBytes / sizeof(Chunk) : kSmallBlockChunks;
     const size_t bytes = huge ? kHugeBytes : count * sizeof(Chunk);
+    // The free list has room for every chunk there is, so put() never allocates (a sweep
+    // inside cancel(), which is noexcept, gives chunks back).
+    free_.reserve(chunks_ + count);
+    blocks_.reserve(blocks_.size() + 1);
     void* memory = huge ? std::aligned_alloc(kHugeBytes, kHugeBytes) : std::malloc(bytes);
     if (memory == nullptr) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
@@ -70,12 +74,14 @@ class TimerWheel::ChunkPool {
     std::memset(memory, 0, bytes);  // fault the pages in now, not on a later arm
     blocks_.emplace_back(static_cast<Chunk*>(memory));
     bytes_ += bytes;
+    chunks_ += count;
     Chunk* block = blocks_.back().get();
     for (size_t i = count; i > 0; --i) free_.push_back(block + i - 1);
   }
   std::vector<std::unique_ptr<Chunk, Free>> blocks_;
   std::vector<Chunk*> free_;
   size_t bytes_ = 0;
+  size_t chunks_ = 0;  // in all blocks
 };
 
 namespace {
@@ -528,6 +534,11 @@ void TimerWheel::sweep(bool into_fresh_pool) {
   if (!source) {
     try {
       nibbles.resize((generation_.size() + 1) / 2);
+      size_t longest = 0;  // chunks in a chain: compact_list notes them without allocating
+      for (const SlotList& list : lists_) {
+        if (list.count != 0) longest = std::max<size_t>(longest, 1 + (list.count - list.fill) / Chunk::kEntries);
+      }
+      chain_.reserve(longest);
     } catch (const std::bad_alloc&) {
       return;  // cannot sweep now: the garbage stays until collected or the next sweep
     }
