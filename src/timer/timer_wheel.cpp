@@ -42,6 +42,10 @@ class TimerWheel::ChunkPool {
     return c;
   }
   void put(Chunk* c) { free_.push_back(c); }
+  // At least one chunk free, so that the next get() cannot fail.
+  void reserve_one() {
+    if (free_.empty()) grow();
+  }
   // Takes back a whole chain (`next` links, ending in nullptr).
   void put_chain(Chunk* c) {
     for (; c != nullptr; c = c->next) free_.push_back(c);
@@ -99,6 +103,11 @@ TimerWheel::TimerWheel(TimerWheel&&) noexcept = default;
 TimerWheel& TimerWheel::operator=(TimerWheel&&) noexcept = default;
 
 TimerWheel::Handle TimerWheel::arm(Instant deadline, uint64_t payload) {
+  // What may allocate comes first, before anything changes: a bad_alloc then leaves the wheel
+  // as it was, not with an armed timer that has no entry.
+  const bool late = deadline <= now_ && tick_of(deadline) <= current_tick_;
+  if (late && late_.size() == late_.capacity()) late_.reserve(std::max<size_t>(64, 2 * late_.capacity()));
+  pool_->reserve_one();  // the chunk append() takes if the slot's newest one is full
   uint32_t timer;
   if (!free_.empty()) {
     timer = free_.back();
@@ -110,7 +119,7 @@ TimerWheel::Handle TimerWheel::arm(Instant deadline, uint64_t payload) {
   const uint32_t generation = ++generation_[timer];  // odd: armed
   const Entry e{deadline, payload, timer, generation};
   ++live_;
-  if (deadline <= now_ && tick_of(deadline) <= current_tick_) {
+  if (late) {
     late_.push_back(e);  // already due while its second is being (or was) drained
     std::push_heap(late_.begin(), late_.end(), [](const Entry& a, const Entry& b) { return b < a; });
   } else {
