@@ -35,3 +35,7 @@ if(WHISTLE_SANITIZE_THREAD)
   target_compile_options(whistle_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
   target_link_options(whistle_sanitizers INTERFACE -fsanitize=thread)
 endif()
+if(WHISTLE_SANITIZE_ADDRESS OR WHISTLE_SANITIZE_THREAD)
+  # For the few tests that cannot run under a sanitizer (an address-space cap, say).
+  target_compile_definitions(whistle_sanitizers INTERFACE WHISTLE_SANITIZED=1)
+endif()
