@@ -19,11 +19,12 @@ struct TimerWheel::Chunk {
 
 namespace {
 // Chains are read start to end but their chunks lie anywhere: ask for the next one early.
-template <class Chunk>
+// Locality 0 (non-temporal) for a chain read once that should not push other data out.
+template <int Locality = 3, class Chunk>
 void prefetch_chunk(const Chunk* chunk) noexcept {
   if (chunk == nullptr) return;
   const char* p = reinterpret_cast<const char*>(chunk);
-  for (size_t offset = 0; offset < sizeof(Chunk); offset += 64) __builtin_prefetch(p + offset);
+  for (size_t offset = 0; offset < sizeof(Chunk); offset += 64) __builtin_prefetch(p + offset, 0, Locality);
 }
 }  // namespace
 
@@ -45,10 +46,6 @@ class TimerWheel::ChunkPool {
   // At least one chunk free, so that the next get() cannot fail.
   void reserve_one() {
     if (free_.empty()) grow();
-  }
-  // Takes back a whole chain (`next` links, ending in nullptr).
-  void put_chain(Chunk* c) {
-    for (; c != nullptr; c = c->next) free_.push_back(c);
   }
   void reserve_chunks(size_t chunks) {
     while (free_.size() < chunks) grow();
@@ -490,10 +487,7 @@ void TimerWheel::compact_list(uint32_t list_index, const uint8_t* nibbles) {
     Chunk* const next = read->next;
     // Loaded non-temporally, the chains push less of the nibble table (read at random) out of
     // the caches.
-    if (next != nullptr) {
-      const char* p = reinterpret_cast<const char*>(next);
-      for (size_t offset = 0; offset < sizeof(Chunk); offset += 64) __builtin_prefetch(p + offset, 0, 0);
-    }
+    prefetch_chunk<0>(next);
     for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&nibbles[read->entries[i].timer / 2]);
     for (uint32_t i = 0; i < n; ++i) {
       const Entry e = read->entries[i];
