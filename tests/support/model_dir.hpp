@@ -11,7 +11,15 @@
 namespace whistle::testing {
 
 inline std::string square(double x0, double y0, double x1, double y1) {
-  auto p = [](double x, double y) { return "[" + std::to_string(x) + "," + std::to_string(y) + "]"; };
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "[" + std::string&&.
+  auto p = [](double x, double y) {
+    std::string point = "[";
+    point += std::to_string(x);
+    point += ',';
+    point += std::to_string(y);
+    point += ']';
+    return point;
+  };
   return "{\"type\":\"Polygon\",\"coordinates\":[[" + p(x0, y0) + "," + p(x1, y0) + "," + p(x1, y1) +
          "," + p(x0, y1) + "," + p(x0, y0) + "]]}";
 }
