@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/strings.hpp"
 #include "sample/tiling.hpp"
 #include "whistle/responsibility.hpp"
 
@@ -28,7 +29,7 @@ RandomList random_list(uint64_t seed) {
   while (out.nodes.size() < node_count) {
     const auto parent = static_cast<NodeId>(rng.below(out.nodes.size()));
     const Level pl = out.nodes[parent].level;
-    Territory::NodeData n{"N" + std::to_string(out.nodes.size()), "", Level::zone, parent};
+    Territory::NodeData n{strings::numbered("N", out.nodes.size()), "", Level::zone, parent};
     if (rng.below(5) != 0) {  // a tree node under a tree node
       if (pl == Level::zone || pl == Level::grid) continue;
       n.level = static_cast<Level>(static_cast<int>(pl) + 1);

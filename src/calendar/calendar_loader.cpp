@@ -9,6 +9,7 @@
 
 #include "calendar/loaders.hpp"
 #include "common/csv.hpp"
+#include "common/strings.hpp"
 
 namespace whistle {
 
@@ -79,7 +80,7 @@ Status HolidaySet::add_file(std::string_view json, const std::string& label, int
     unsigned m = 0, d = 0;
     if (date.size() != 10 || date[4] != '-' || date[7] != '-' ||
         std::sscanf(std::string(date).c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3 || !valid_date(y, m, d)) {
-      return fail(where + "field 'date': ", "'" + std::string(date) + "' is not a date YYYY-MM-DD");
+      return fail(where + "field 'date': ", strings::quoted(date) + " is not a date YYYY-MM-DD");
     }
     if (y < year - 1 || y > year + 1) {
       return fail(where + "field 'date': ", std::string(date) + " lies outside the file's year " + std::to_string(year) + " (±1)");
@@ -121,7 +122,7 @@ Result<std::vector<Calendar>> load_calendars(std::string_view text, std::string_
       Calendar::OfficeInterval iv{};
       if (dash == std::string_view::npos || !parse_clock(item.substr(0, dash), iv.start_ms) ||
           !parse_clock(item.substr(dash + 1), iv.end_ms) || iv.start_ms >= iv.end_ms) {
-        return t.error(row, "office_hours", "'" + std::string(item) + "' is not an interval HH:MM-HH:MM");
+        return t.error(row, "office_hours", strings::quoted(item) + " is not an interval HH:MM-HH:MM");
       }
       if (!hours.empty() && iv.start_ms < hours.back().end_ms) {
         return t.error(row, "office_hours", "intervals must be in order and must not overlap");

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "common/strings.hpp"
+
 namespace whistle {
 
 int64_t days_from_civil(int32_t y, uint32_t m, uint32_t d) noexcept {
@@ -69,14 +71,14 @@ size_t offset_at(std::string_view s, size_t pos, int32_t& minutes) {
 Result<int32_t> parse_utc_offset(std::string_view text) {
   int32_t minutes = 0;
   if (offset_at(text, 0, minutes) != text.size() || text.empty()) {
-    return Status::invalid("'" + std::string(text) + "' is not a UTC offset like +08:00");
+    return Status::invalid(strings::quoted(text) + " is not a UTC offset like +08:00");
   }
   return minutes;
 }
 
 Result<ParsedInstant> parse_iso8601(std::string_view s) {
   auto bad = [&](const char* why) {
-    return Status::invalid("'" + std::string(s) + "' is not an ISO-8601 instant with offset (" + why + ")");
+    return Status::invalid(strings::quoted(s) + " is not an ISO-8601 instant with offset (" + why + ")");
   };
   int64_t y, mo, d, h, mi, sec = 0, ms = 0;
   if (!digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||

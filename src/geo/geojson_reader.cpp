@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "common/strings.hpp"
+
 namespace whistle::geo {
 namespace {
 
@@ -159,7 +161,7 @@ class FeatureReader {
       if (p == 0) return fail(f, "geometry.coordinates", "a MultiPolygon with no polygon");
     } else {
       return fail(f, "geometry.type",
-                  "'" + std::string(type) + "' is not Polygon or MultiPolygon");
+                  strings::quoted(type) + " is not Polygon or MultiPolygon");
     }
     f.has_geometry = true;
     return {};

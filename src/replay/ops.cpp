@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/csv.hpp"
+#include "common/strings.hpp"
 
 namespace whistle::replay {
 
@@ -66,7 +67,7 @@ bool read_row(const csv::Table& t, const csv::Row& r, const Model& model, OpRow&
   }
   const std::string_view case_text = t.get(r, "case");
   if (!parse_case(case_text, row.case_id)) {
-    return fail(StatusCode::invalid_argument, "case", "'" + std::string(case_text) + "' is not a case id (an unsigned integer)");
+    return fail(StatusCode::invalid_argument, "case", strings::quoted(case_text) + " is not a case id (an unsigned integer)");
   }
   if (op == "submit") {
     row.kind = OpRow::Kind::submit;
