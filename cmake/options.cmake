@@ -32,7 +32,11 @@ if(WHISTLE_SANITIZE_ADDRESS)
   target_link_options(whistle_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 if(WHISTLE_SANITIZE_THREAD)
-  target_compile_options(whistle_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  # GCC warns (-Wtsan) at every std::atomic_thread_fence, Boost.Asio's and ours: TSan does not
+  # model fences, so it could only report races that are not there, never miss one. Ours (the
+  # event log's hand-over of callback delivery) order no data: that is under the merge lock.
+  target_compile_options(whistle_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer
+    $<$<CXX_COMPILER_ID:GNU>:-Wno-tsan>)
   target_link_options(whistle_sanitizers INTERFACE -fsanitize=thread)
 endif()
 if(WHISTLE_SANITIZE_ADDRESS OR WHISTLE_SANITIZE_THREAD)
