@@ -1,6 +1,8 @@
 // The case engine on the sample county:
 //   Submit     end to end — locate, resolve, create the case, arm accept and resolve, emit the
 //              event — with 1 and 2 threads (events polled by the submitting threads);
+//   SubmitPairs the 2-thread ratio again, as the median of alternated 1- and 2-thread runs,
+//              each pair a second apart, so that this VM's slow minutes fall on both sides;
 //   Lifecycle  submit → accept → resolve → verify → evaluate on the manual clock, a share of
 //              them late so warnings, breaches and escalations fire;
 //   Memory     bytes per open case (RSS and the engine's own count) at 10M open cases;
@@ -8,7 +10,10 @@
 #include <malloc.h>
 #include <tbb/concurrent_hash_map.h>
 
+#include <algorithm>
 #include <atomic>
+#include <barrier>
+#include <chrono>
 #include <fstream>
 #include <thread>
 
@@ -65,6 +70,30 @@ std::unique_ptr<Engine> g_engine;
 constexpr size_t kSubmitsPerThread = 1'500'000;
 std::atomic<uint64_t> g_latency_id{1ull << 62};
 
+// The submissions of one bench thread: the workload's points and matters in turn (each thread
+// from its own place), ids of the thread's own.
+class SubmitStream {
+ public:
+  explicit SubmitStream(int thread) : i_(static_cast<size_t>(thread) * 7919), id_((static_cast<CaseId>(thread) << 40) + 1) {
+    submission.received = kStart;
+    submission.channel = "hotline";
+  }
+  // Fills `submission` with the next case and submits it.
+  bool next(Engine& engine) {
+    const size_t k = i_++ & (w_.points.size() - 1);
+    submission.id = id_++;
+    submission.point = w_.points[k];
+    submission.matter = w_.matters[k];
+    return engine.submit(submission).ok();
+  }
+  Submission submission;
+
+ private:
+  const Workload& w_ = workload();
+  size_t i_;
+  CaseId id_;
+};
+
 void BM_Submit(benchmark::State& state) {
   if (state.thread_index() == 0) {
     EngineOptions options;
@@ -76,17 +105,11 @@ void BM_Submit(benchmark::State& state) {
   // Google Benchmark starts the threads' loops together, after thread 0's setup.
   const Workload& w = workload();
   EventBatch batch;
-  Submission s;
-  s.received = kStart;
-  s.channel = "hotline";
-  size_t i = static_cast<size_t>(state.thread_index()) * 7919, done = 0;
-  CaseId id = (static_cast<CaseId>(state.thread_index()) << 40) + 1;  // each thread its own ids
+  SubmitStream stream(state.thread_index());
+  Submission& s = stream.submission;
+  size_t done = 0;
   for (auto _ : state) {
-    const size_t k = i++ & (w.points.size() - 1);
-    s.id = id++;
-    s.point = w.points[k];
-    s.matter = w.matters[k];
-    if (!g_engine->submit(s).ok()) state.SkipWithError("submit failed");
+    if (!stream.next(*g_engine)) state.SkipWithError("submit failed");
     // One poller, as a host runs: thread 0 takes the events of all threads.
     if ((++done & 1023) == 0 && state.thread_index() == 0) drain(*g_engine, batch);
   }
@@ -102,6 +125,60 @@ void BM_Submit(benchmark::State& state) {
       if ((n & 1023) == 0) drain(*g_engine, batch);
     });
   }
+}
+
+// Submissions per second of `threads` threads each submitting `per_thread` cases into a fresh
+// engine, thread 0 draining everyone's events every 1,024 of its own, as in BM_Submit; from
+// the threads' start to the last one's end.
+double submit_rate(int threads, size_t per_thread) {
+  EngineOptions options;
+  options.start = kStart;
+  options.expected_cases = per_thread * static_cast<size_t>(threads) + 300'000;
+  auto engine = std::move(Engine::open(county(), options)).value();
+  using Clock = std::chrono::steady_clock;
+  std::barrier start(threads + 1);
+  std::vector<Clock::time_point> ends(static_cast<size_t>(threads));
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      SubmitStream stream(t);
+      EventBatch batch;
+      start.arrive_and_wait();
+      for (size_t n = 1; n <= per_thread; ++n) {
+        if (!stream.next(*engine)) failed = true;
+        if (t == 0 && (n & 1023) == 0) drain(*engine, batch);
+      }
+      ends[static_cast<size_t>(t)] = Clock::now();
+    });
+  }
+  start.arrive_and_wait();
+  const Clock::time_point begin = Clock::now();
+  for (auto& thread : pool) thread.join();
+  if (failed) return 0;
+  const double seconds = std::chrono::duration<double>(*std::max_element(ends.begin(), ends.end()) - begin).count();
+  return static_cast<double>(per_thread) * threads / seconds;
+}
+
+// Each iteration is one pair: a 1-thread and a 2-thread run (the order alternating), their
+// ratio; the counters are the median, lowest and highest ratio of the repetition's pairs.
+void BM_SubmitPairs(benchmark::State& state) {
+  constexpr size_t kPerThread = 500'000;
+  std::vector<double> ratios;
+  for (auto _ : state) {
+    const bool one_first = ratios.size() % 2 == 0;
+    const double first = submit_rate(one_first ? 1 : 2, kPerThread), second = submit_rate(one_first ? 2 : 1, kPerThread);
+    const double one = one_first ? first : second, two = one_first ? second : first;
+    if (one <= 0 || two <= 0) {
+      state.SkipWithError("submit failed");
+      return;
+    }
+    ratios.push_back(two / one);
+  }
+  std::sort(ratios.begin(), ratios.end());
+  state.counters["ratio_median"] = ratios[ratios.size() / 2];
+  state.counters["ratio_min"] = ratios.front();
+  state.counters["ratio_max"] = ratios.back();
 }
 
 // The sample workload (sample/workload.hpp): whole lifecycles in time order on the manual
@@ -254,6 +331,7 @@ void BM_CaseStore(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Submit)->Threads(1)->Threads(2)->UseRealTime()->Iterations(kSubmitsPerThread);
+BENCHMARK(BM_SubmitPairs)->Iterations(11)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lifecycle)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_MemoryPerOpenCase)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Threads(1)->Threads(2)->UseRealTime();
