@@ -341,7 +341,7 @@ ModelFiles make_tiled_province(const TilingSpec& tiling) {
   ModelFiles out;
   const auto tiles = make_tiling(tiling);
   auto county = [&](const Tile& t) {
-    return strings::numbered("K", static_cast<uint64_t>(t.row * 16 / tiling.rows * 16 + t.col * 16 / tiling.cols));
+    return strings::numbered("K", t.row * 16 / tiling.rows * 16 + t.col * 16 / tiling.cols);
   };
   std::string& g = out.territory_geojson;
   g.reserve(tiles.size() * (tiling.points_per_side * 4 + 5) * 26);
@@ -352,10 +352,10 @@ ModelFiles make_tiled_province(const TilingSpec& tiling) {
     g += "},\"geometry\":null},\n";
   };
   node("P", "province", "");
-  for (int c = 0; c < 16; ++c) node(strings::numbered("C", static_cast<uint64_t>(c)), "city", "P");
+  for (int c = 0; c < 16; ++c) node(strings::numbered("C", c), "city", "P");
   for (int k = 0; k < 256; ++k) {
     const int row = k / 16, col = k % 16;
-    node(strings::numbered("K", static_cast<uint64_t>(k)), "county", strings::numbered("C", static_cast<uint64_t>(row / 4 * 4 + col / 4)));
+    node(strings::numbered("K", k), "county", strings::numbered("C", row / 4 * 4 + col / 4));
   }
   out.units_csv = "code,name,kind,territory,platform\nCTR-P,Province centre,center,P,zongzhi\n";
   for (int c = 0; c < 16; ++c) out.units_csv += "CTR-C" + std::to_string(c) + ",City centre,center,C" + std::to_string(c) + ",zongzhi\n";
@@ -372,8 +372,8 @@ ModelFiles make_tiled_province(const TilingSpec& tiling) {
   out.matters_csv = "code,name,domain,category,sla\n";
   out.rules_csv = "matter,scope,primary,cooperating,note\n";
   for (int m = 0; m < 10; ++m) {
-    out.matters_csv += strings::numbered("m", static_cast<uint64_t>(m)) + ",Matter,d,c,general\n";
-    out.rules_csv += strings::numbered("m", static_cast<uint64_t>(m)) + ",*,D1,@center,\n";
+    out.matters_csv += strings::numbered("m", m) + ",Matter,d,c,general\n";
+    out.rules_csv += strings::numbered("m", m) + ",*,D1,@center,\n";
   }
   out.sla_csv = "class,stage,limit,warn_before,escalate_every,calendar\ngeneral,resolve,3wd,1wd,1wd,cn\n";
   out.calendars_csv = "id,utc_offset,office_hours\ncn,+08:00,08:30-12:00;13:30-17:30\n";

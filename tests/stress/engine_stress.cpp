@@ -172,12 +172,15 @@ int main(int argc, char** argv) {
   stop.store(true);
   advancer.join();
   reloader.join();
+  // At a quiescent point: every event so far must have reached the callback, with no call left
+  // to deliver a straggler. Counted before stats(), whose merge queues events without delivering.
+  const auto check_all_delivered = [&](const char* when, int round) {
+    const size_t delivered = events.size();
+    const size_t issued = engine->stats().events;
+    CHECK(delivered == issued, "%s %d: issued %zu, the callback got %zu", when, round, issued, delivered);
+  };
   if (by_callback) {
-    // Quiescent: every event so far must have reached the callback, with no call left to
-    // deliver a straggler. Counted before stats(), whose merge queues events without delivering.
-    size_t delivered = events.size();
-    CHECK(delivered == engine->stats().events, "after the run: issued %zu, the callback got %zu",
-          (size_t)engine->stats().events, delivered);
+    check_all_delivered("after the run", 0);
     // Bursts: every worker submits at the same instant, so one delivers while the others
     // append and leave their events to it; afterwards nothing may be left undelivered.
     constexpr int kRounds = 50'000;
@@ -202,9 +205,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < kRounds; ++r) {
       sync.arrive_and_wait();
       sync.arrive_and_wait();
-      delivered = events.size();
-      CHECK(delivered == engine->stats().events, "burst %d: issued %zu, the callback got %zu", r,
-            (size_t)engine->stats().events, delivered);
+      check_all_delivered("burst", r);
     }
     for (auto& t : bursts) t.join();
   }
@@ -212,10 +213,7 @@ int main(int argc, char** argv) {
   CHECK(engine->advance(engine->now() + 60LL * 86'400'000).ok(), "final advance");
   poller.join();
   if (by_callback) {
-    // Counted before stats(), whose merge would move events into the queue without delivering.
-    const size_t delivered = events.size();
-    CHECK(delivered == engine->stats().events, "issued %zu, the callback got %zu",
-          (size_t)engine->stats().events, delivered);
+    check_all_delivered("after the final advance", 0);
     EventBatch batch;
     CHECK(engine->poll_events(batch) == 0, "poll returned events while a callback is set");
   } else {
