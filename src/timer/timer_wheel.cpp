@@ -99,7 +99,10 @@ TimerWheel::~TimerWheel() = default;
 TimerWheel::TimerWheel(TimerWheel&&) noexcept = default;
 TimerWheel& TimerWheel::operator=(TimerWheel&&) noexcept = default;
 
-TimerWheel::Handle TimerWheel::arm(Instant deadline, uint64_t payload) {
+// Flattened, with place() and append() inlined, the entry goes to its chunk from registers.
+// As calls, arm() stored it on the stack in 8-byte halves and place() read it back with one
+// 16-byte load, which store forwarding cannot serve: paired runs took 17 % longer per arm.
+[[gnu::flatten]] TimerWheel::Handle TimerWheel::arm(Instant deadline, uint64_t payload) {
   // What may allocate comes first, before anything changes: a bad_alloc then leaves the wheel
   // as it was, not with an armed timer that has no entry.
   const bool late = deadline <= now_ && tick_of(deadline) <= current_tick_;
