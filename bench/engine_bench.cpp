@@ -80,11 +80,15 @@ class SubmitStream {
   }
   // Fills `submission` with the next case and submits it.
   bool next(Engine& engine) {
-    const size_t k = i_++ & (w_.points.size() - 1);
-    submission.id = id_++;
+    fill(id_++, i_++);
+    return engine.submit(submission).ok();
+  }
+  // Fills `submission` with case `id` at the workload's place n (wrapping).
+  void fill(CaseId id, size_t n) {
+    const size_t k = n & (w_.points.size() - 1);
+    submission.id = id;
     submission.point = w_.points[k];
     submission.matter = w_.matters[k];
-    return engine.submit(submission).ok();
   }
   Submission submission;
 
@@ -103,10 +107,8 @@ void BM_Submit(benchmark::State& state) {
     g_engine = std::move(Engine::open(county(), options)).value();
   }
   // Google Benchmark starts the threads' loops together, after thread 0's setup.
-  const Workload& w = workload();
   EventBatch batch;
   SubmitStream stream(state.thread_index());
-  Submission& s = stream.submission;
   size_t done = 0;
   for (auto _ : state) {
     if (!stream.next(*g_engine)) state.SkipWithError("submit failed");
@@ -118,10 +120,8 @@ void BM_Submit(benchmark::State& state) {
   if (state.thread_index() == 0) {
     // Latency of single submissions (TSC), on an engine already holding the cases above.
     latency_counters(state, 200'000, [&](size_t n) {
-      s.id = g_latency_id++;
-      s.point = w.points[n & (w.points.size() - 1)];
-      s.matter = w.matters[n & (w.points.size() - 1)];
-      benchmark::DoNotOptimize(g_engine->submit(s));
+      stream.fill(g_latency_id++, n);
+      benchmark::DoNotOptimize(g_engine->submit(stream.submission));
       if ((n & 1023) == 0) drain(*g_engine, batch);
     });
   }
