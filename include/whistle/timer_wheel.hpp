@@ -131,9 +131,15 @@ class TimerWheel {
   bool live(const Entry& e) const noexcept { return generation_[e.timer] == e.generation; }
   void retire(uint32_t timer) noexcept {
     ++generation_[timer];  // even: free; every entry and handle of the old generation is dead
-    free_.push_back(timer);
     --live_;
+    if (free_.size() < free_.capacity()) [[likely]] {
+      free_.push_back(timer);
+    } else {
+      recycle_growing(timer);
+    }
   }
+  // Puts a number on a full free list, growing it; out of memory, the number is never reused.
+  void recycle_growing(uint32_t timer) noexcept;
   size_t poll_impl(Instant now, size_t budget, FireFn fire, void* context);
   bool next_ready(Entry& out);
   void place(const Entry& e);

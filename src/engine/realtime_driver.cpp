@@ -5,8 +5,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <new>
 #include <thread>
-
 
 namespace whistle::engine {
 
@@ -46,9 +46,11 @@ void RealtimeDriver::start() {
   loop_->thread = std::thread([loop = loop_.get()] { loop->io.run(); });
 }
 
+// io_context::stop() is thread-safe and allocates nothing (posting a handler that stops it
+// would allocate, and could fail in a destructor).
 void RealtimeDriver::stop() noexcept {
   if (!loop_->thread.joinable()) return;
-  boost::asio::post(loop_->io, [loop = loop_.get()] { loop->io.stop(); });
+  loop_->io.stop();
   loop_->thread.join();
 }
 
@@ -58,7 +60,12 @@ void RealtimeDriver::wake_before(Instant at) noexcept {
   Instant wake = loop_->wake_at.load(std::memory_order_relaxed);
   while (at < wake) {
     if (loop_->wake_at.compare_exchange_weak(wake, at, std::memory_order_relaxed)) {
-      boost::asio::post(loop_->io, [loop = loop_.get()] { loop->run_once(); });
+      try {
+        boost::asio::post(loop_->io, [loop = loop_.get()] { loop->run_once(); });
+      } catch (const std::bad_alloc&) {
+        // No memory for the handler: the loop still wakes within a second (run_once never
+        // sleeps longer), and fires what is due then.
+      }
       return;
     }
   }

@@ -60,8 +60,9 @@ RealtimeTimerService::RealtimeTimerService(Callback on_fire, std::chrono::millis
   impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
 }
 
+// io_context::stop() is thread-safe and allocates nothing: a destructor cannot fail on it.
 RealtimeTimerService::~RealtimeTimerService() {
-  boost::asio::post(impl_->io, [impl = impl_.get()] { impl->io.stop(); });
+  impl_->io.stop();
   impl_->thread.join();
 }
 
@@ -69,12 +70,21 @@ TimerWheel::Handle RealtimeTimerService::arm(Instant deadline, uint64_t payload)
   std::lock_guard lock(impl_->mutex);
   const TimerWheel::Handle handle = impl_->wheel.arm(deadline, payload);
   if (deadline < impl_->wake_at) {
+    const Instant wake_before = impl_->wake_at;
     impl_->wake_at = deadline;
-    // Wake the io thread to sleep again until this earlier deadline.
-    boost::asio::post(impl_->io, [impl = impl_.get()] {
-      impl->ticker.cancel();
-      impl->schedule();
-    });
+    // Wake the io thread to sleep again until this earlier deadline. Posting allocates: if
+    // that fails, the timer is taken back and arm() throws having changed nothing, so the
+    // caller is never left without the handle of a timer that will fire.
+    try {
+      boost::asio::post(impl_->io, [impl = impl_.get()] {
+        impl->ticker.cancel();
+        impl->schedule();
+      });
+    } catch (...) {
+      impl_->wheel.cancel(handle);
+      impl_->wake_at = wake_before;
+      throw;
+    }
   }
   return handle;
 }
