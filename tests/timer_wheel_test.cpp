@@ -333,32 +333,60 @@ TEST(TimerWheel, ArmingWithinAReserveGrowsNothing) {
   EXPECT_EQ(from_reserved, from_grown);
 }
 
-// Out of memory while arming (the address space capped a little above what the process
-// uses): the arm that fails throws bad_alloc and leaves nothing behind, every earlier timer is
-// still there and fires once. Not under ASan or TSan, whose shadow memory needs the space.
+#ifndef WHISTLE_SANITIZED  // set by the asan and tsan builds (cmake/options.cmake)
+// The address space capped a little above what the process uses (96 MiB more) while it lives.
+class AddressSpaceCap {
+ public:
+  AddressSpaceCap() {
+    size_t pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    ok_ = getrlimit(RLIMIT_AS, &old_) == 0;
+    rlimit cap = old_;
+    cap.rlim_cur = pages * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + (rlim_t{96} << 20);
+    ok_ = ok_ && setrlimit(RLIMIT_AS, &cap) == 0;
+  }
+  ~AddressSpaceCap() { lift(); }
+  AddressSpaceCap(const AddressSpaceCap&) = delete;
+  AddressSpaceCap& operator=(const AddressSpaceCap&) = delete;
+  bool ok() const { return ok_; }
+  void lift() {
+    if (ok_) setrlimit(RLIMIT_AS, &old_);
+    ok_ = false;
+  }
+
+ private:
+  rlimit old_{};
+  bool ok_ = false;
+};
+
+// Arms timers into `handles` (reserved by the caller, before any cap) until the wheel runs out
+// of memory or `handles` is full; true if it ran out.
+bool arm_until_out_of_memory(TimerWheel& wheel, std::vector<TimerWheel::Handle>& handles) {
+  try {
+    for (uint64_t i = handles.size(); i < handles.capacity(); ++i) {
+      handles.push_back(wheel.arm(static_cast<Instant>(1 + i % 5'000'000), i));
+    }
+  } catch (const std::bad_alloc&) {
+    return true;
+  }
+  return false;
+}
+#endif
+
+// Out of memory while arming (the address space capped): the arm that fails throws bad_alloc
+// and leaves nothing behind, every earlier timer is still there and fires once. Not under
+// ASan or TSan, whose shadow memory needs the space.
 TEST(TimerWheel, AnArmThatRunsOutOfMemoryChangesNothing) {
-#ifdef WHISTLE_SANITIZED  // set by the asan and tsan builds (cmake/options.cmake)
+#ifdef WHISTLE_SANITIZED
   GTEST_SKIP() << "the address-space cap would starve the sanitizer's shadow memory";
 #else
   TimerWheel wheel(0);
   std::vector<TimerWheel::Handle> handles;
   handles.reserve(8'000'000);  // the test's own memory, before the cap
-  size_t pages = 0;
-  std::ifstream("/proc/self/statm") >> pages;
-  rlimit old{};
-  ASSERT_EQ(getrlimit(RLIMIT_AS, &old), 0);
-  rlimit cap = old;
-  cap.rlim_cur = pages * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + (rlim_t{96} << 20);
-  ASSERT_EQ(setrlimit(RLIMIT_AS, &cap), 0);
-  bool ran_out = false;
-  try {
-    for (uint64_t i = 0; i < handles.capacity(); ++i) {
-      handles.push_back(wheel.arm(static_cast<Instant>(1 + i % 5'000'000), i));
-    }
-  } catch (const std::bad_alloc&) {
-    ran_out = true;
-  }
-  ASSERT_EQ(setrlimit(RLIMIT_AS, &old), 0);
+  AddressSpaceCap cap;
+  ASSERT_TRUE(cap.ok());
+  const bool ran_out = arm_until_out_of_memory(wheel, handles);
+  cap.lift();
   ASSERT_TRUE(ran_out) << handles.size() << " timers fitted under the cap";
   ASSERT_GT(handles.size(), 100'000u);
   EXPECT_EQ(wheel.size(), handles.size());
@@ -384,26 +412,14 @@ TEST(TimerWheel, CancelsNeedNoMemory) {
   TimerWheel wheel(0);
   std::vector<TimerWheel::Handle> handles;
   handles.reserve(8'000'000);
-  size_t pages = 0;
-  std::ifstream("/proc/self/statm") >> pages;
-  rlimit old{};
-  ASSERT_EQ(getrlimit(RLIMIT_AS, &old), 0);
-  rlimit cap = old;
-  cap.rlim_cur = pages * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + (rlim_t{96} << 20);
-  ASSERT_EQ(setrlimit(RLIMIT_AS, &cap), 0);
-  bool ran_out = false;
-  try {
-    for (uint64_t i = 0; i < handles.capacity(); ++i) {
-      handles.push_back(wheel.arm(static_cast<Instant>(1 + i % 5'000'000), i));
-    }
-  } catch (const std::bad_alloc&) {
-    ran_out = true;
-  }
+  AddressSpaceCap cap;
+  ASSERT_TRUE(cap.ok());
+  const bool ran_out = arm_until_out_of_memory(wheel, handles);
   size_t cancelled = 0;
   if (ran_out) {
     for (TimerWheel::Handle h : handles) cancelled += wheel.cancel(h);
   }
-  ASSERT_EQ(setrlimit(RLIMIT_AS, &old), 0);
+  cap.lift();
   ASSERT_TRUE(ran_out) << handles.size() << " timers fitted under the cap";
   EXPECT_EQ(cancelled, handles.size());
   EXPECT_EQ(wheel.size(), 0u);
