@@ -1,6 +1,6 @@
 // The case engine on the sample county:
 //   Submit     end to end — locate, resolve, create the case, arm accept and resolve, emit the
-//              event — with 1 and 2 threads (events polled by the submitting threads);
+//              event — with 1 and 2 threads (thread 0 polls every thread's events);
 //   SubmitPairs the 2-thread ratio again, as the median of alternated 1- and 2-thread runs,
 //              each pair a second apart, so that this VM's slow minutes fall on both sides;
 //   Lifecycle  submit → accept → resolve → verify → evaluate on the manual clock, a share of

@@ -28,6 +28,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -132,14 +133,13 @@ class TimerWheel {
   void retire(uint32_t timer) noexcept {
     ++generation_[timer];  // even: free; every entry and handle of the old generation is dead
     --live_;
-    if (free_.size() < free_.capacity()) [[likely]] {
+    // cancel() and firing may not fail: with no memory to grow the free list, the number stays
+    // retired (no handle of it passes) and is never reused, four bytes lost.
+    try {
       free_.push_back(timer);
-    } else {
-      recycle_growing(timer);
+    } catch (const std::bad_alloc&) {
     }
   }
-  // Puts a number on a full free list, growing it; out of memory, the number is never reused.
-  void recycle_growing(uint32_t timer) noexcept;
   size_t poll_impl(Instant now, size_t budget, FireFn fire, void* context);
   bool next_ready(Entry& out);
   void place(const Entry& e);

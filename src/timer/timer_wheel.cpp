@@ -129,16 +129,6 @@ TimerWheel& TimerWheel::operator=(TimerWheel&&) noexcept = default;
   return (Handle{generation} << 32) | timer;
 }
 
-// cancel() and firing retire numbers and may not fail. Without memory to grow the free list,
-// the number stays retired (its generation even, so no handle of it passes) and unused: four
-// bytes lost, the wheel otherwise whole.
-void TimerWheel::recycle_growing(uint32_t timer) noexcept {
-  try {
-    free_.push_back(timer);
-  } catch (const std::bad_alloc&) {
-  }
-}
-
 void TimerWheel::set_bits(uint32_t level, uint32_t word, uint64_t bits) noexcept {
   occupied_[level][word] |= bits;
   if (bits != 0) occupied_words_[level] |= uint64_t{1} << word;
