@@ -361,6 +361,37 @@ TEST(EngineReload, NewCasesUseTheNewRulesOldCasesKeepTheirVersion) {
   EXPECT_EQ(h.engine().reload(testing::engine_model(other)).status().code(), StatusCode::invalid_argument);
 }
 
+// One shard, so cases of two versions take turns at its count of the version opened last.
+TEST(EngineReload, AnOldVersionIsFreedOnceItsLastOpenCaseCloses) {
+  EngineHarness h(T0, testing::engine_model(), 1);
+  std::vector<std::weak_ptr<const Model>> held;
+  auto reload = [&] {
+    auto m = testing::engine_model();
+    held.push_back(m);
+    return h.engine().reload(std::move(m));
+  };
+  ASSERT_TRUE(reload().ok());  // version 1
+  ASSERT_TRUE(h.submit(1, "road", kG1, T0).ok());
+  ASSERT_TRUE(h.submit(2, "road", kG1, T0).ok());
+  ASSERT_TRUE(reload().ok());  // version 2
+  ASSERT_TRUE(h.submit(3, "road", kG2, T0).ok());
+  ASSERT_TRUE(h.act(Operation::close, 1, "KC1", T0, {}, "duplicate").ok());
+  ASSERT_TRUE(reload().ok());  // version 3: 1 and 2 each still hold an open case
+  EXPECT_FALSE(held[0].expired());
+  EXPECT_FALSE(held[1].expired());
+  ASSERT_TRUE(h.act(Operation::close, 2, "KC1", T0, {}, "duplicate").ok());
+  ASSERT_TRUE(reload().ok());  // version 4
+  EXPECT_TRUE(held[0].expired());
+  EXPECT_FALSE(held[1].expired());
+  EXPECT_TRUE(held[2].expired());  // never used
+  ASSERT_TRUE(h.submit(4, "road", kG1, T0).ok());  // version 4's case is the shard's latest
+  ASSERT_TRUE(h.act(Operation::close, 3, "KC1", T0, {}, "duplicate").ok());
+  ASSERT_TRUE(reload().ok());  // version 5
+  EXPECT_TRUE(held[1].expired());
+  EXPECT_FALSE(held[3].expired());
+  EXPECT_EQ(h.info(4).rules_version, 4u);
+}
+
 // Runs a fixed mixed workload and returns every event rendered. With submit_on_threads each
 // case is submitted from a thread of its own (so its timers go to that thread's lane) and
 // acted on, fired and escalated from this one.

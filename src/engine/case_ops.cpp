@@ -85,8 +85,7 @@ void Engine::Impl::emit(Shard& s, const Case& c, EventKind kind, Instant at, Uni
 void Engine::Impl::close_case(Shard& s, Case& c) {
   close_all_timers(s, c);
   c.state = CaseState::closed;
-  --s.open_cases;
-  --s.open_by_version[c.version];
+  s.count_closed(c.version);
 }
 
 }  // namespace whistle

@@ -7,6 +7,7 @@
 // takes one lane, then one shard, at a time. No lock is held while the host's callback runs.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <memory>
@@ -28,20 +29,46 @@ namespace whistle::engine {
 // Layout: two threads acting on cases of one shard pass its written lines between their cores,
 // so what every operation writes sits together — the lock, the counters and the case table's
 // own count in the first line.
+// That includes the count of open cases by model version (for reload, which frees a version
+// once no open case holds it): the cases of the version most recently opened in the shard are
+// counted in that line, the others in open_by_version. Counts wrap modulo 2^32 (a case may
+// close on the other side of a switch), so only sums are meaningful; they are exact.
 struct alignas(64) Shard {
   SpinLock lock;
   uint32_t index = 0;   // in the engine's shard list (and the event log's)
   uint64_t events = 0;  // events emitted for this shard's cases: their order in the log
   size_t open_cases = 0;
+  uint32_t recent_version = 0;
+  uint32_t recent_open = 0;  // open cases of recent_version beyond open_by_version's count
   CaseTable cases;
   std::vector<Summons> summons;
   uint32_t free_summons = kNone;
   std::vector<std::vector<UnitId>> extra_cooperating;  // cases with more than 4 cooperating units
   std::vector<uint32_t> free_extra;
   TextArena refs;
-  std::vector<uint32_t> open_by_version;  // open cases routed with each model version
+  std::vector<uint32_t> open_by_version;  // open cases routed with each model version (but above)
 
   explicit Shard(uint32_t i) : index(i) {}
+  void count_opened(uint32_t version) {
+    if (version != recent_version) {
+      if (open_by_version.size() <= std::max(version, recent_version)) {
+        open_by_version.resize(std::max(version, recent_version) + 1);
+      }
+      open_by_version[recent_version] += recent_open;
+      recent_version = version;
+      recent_open = 0;
+    }
+    ++recent_open;
+    ++open_cases;
+  }
+  void count_closed(uint32_t version) {
+    --(version == recent_version ? recent_open : open_by_version[version]);
+    --open_cases;
+  }
+  uint32_t open_in(uint32_t version) const {
+    uint32_t n = version < open_by_version.size() ? open_by_version[version] : 0;
+    return version == recent_version ? n + recent_open : n;
+  }
 };
 
 // A timer lane: a wheel and the lock that guards it. A case's timers live in the lane of the

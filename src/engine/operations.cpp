@@ -64,9 +64,7 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
     c.external_ref = s.refs.add(sub.external_ref);
     c.external_ref_length = static_cast<uint8_t>(sub.external_ref.size());
   }
-  if (s.open_by_version.size() <= version_index) s.open_by_version.resize(version_index + 1);
-  ++s.open_by_version[version_index];
-  ++s.open_cases;
+  s.count_opened(version_index);
 
   if (route.routed()) {
     c.state = CaseState::dispatched;
