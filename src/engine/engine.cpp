@@ -160,7 +160,9 @@ Status Engine::submit(const Submission& sub) {
   if (sub.channel.size() > 32) return Status::invalid("channel name longer than 32 bytes");
   const uint64_t hash = engine::mix_id(sub.id);
   Shard& s = e.shard_of(hash);
-  s.cases.prefetch(hash);  // arrives while the case is routed
+  s.cases.prefetch(hash);          // arrives while the case is routed,
+  engine::prefetch_to_write(&s);   // as does the shard's first line (lock, counters) if another
+                                   // core wrote it last
   // Route outside the shard lock (the lock is then held for the case's own update only),
   // against a version this thread pins until the new case holds it.
   engine::VersionPin& pin = e.pins.local();
@@ -362,7 +364,7 @@ Result<uint32_t> Engine::reload(std::shared_ptr<const Model> model) {
     size_t open = 0;
     for (auto& shard : e.shards) {
       std::lock_guard shard_lock(shard->lock);
-      if (v < shard->open_by_version.size()) open += shard->open_by_version[v];
+      open += shard->open_in(v);
     }
     if (open == 0) {
       e.versions[v].store(nullptr, std::memory_order_release);
