@@ -43,6 +43,33 @@ TEST(EngineSubmit, RoutedCaseIsDispatchedWithTheRuleUnitsAndItsTimers) {
   EXPECT_EQ(c.deadlines[1].at, T0 + 120 * kMinute);
 }
 
+TEST(EngineSubmit, ChannelNamesUpTo32BytesAreKeptLongerOnesRefused) {
+  EngineHarness h(T0);
+  Submission s;
+  s.matter = h.model().find_matter("road");
+  s.point = kG1;
+  s.received = T0;
+  const std::string longest(32, 'c');
+  for (CaseId id : {1, 2}) {  // the second finds the name already interned
+    s.id = id;
+    s.channel = longest;
+    ASSERT_TRUE(h.engine().submit(s).ok());
+    EXPECT_EQ(h.info(id).channel, longest);
+  }
+  s.id = 3;
+  s.channel = "app";
+  ASSERT_TRUE(h.engine().submit(s).ok());
+  EXPECT_EQ(h.info(3).channel, "app");
+  const std::string too_long(33, 'c');
+  s.id = 4;
+  s.channel = too_long;
+  const Status refused = h.engine().submit(s);
+  EXPECT_EQ(refused.code(), StatusCode::invalid_argument);
+  EXPECT_NE(refused.message().find("channel name longer than 32 bytes"), std::string::npos) << refused.to_string();
+  CaseInfo absent;
+  EXPECT_EQ(h.engine().get_case(4, absent).code(), StatusCode::not_found);
+}
+
 TEST(EngineSubmit, UnroutedCasesWaitForAssignUnderTheDispatchDeadline) {
   EngineHarness h(T0);
   ASSERT_TRUE(h.submit(2, "orphan", kG2, T0).ok());

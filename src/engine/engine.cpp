@@ -23,15 +23,18 @@ using engine::Shard;
 uint8_t engine::ChannelTable::intern(std::string_view name) {
   const size_t n = count_.load(std::memory_order_acquire);
   for (size_t i = 0; i < n; ++i) {
-    if (*names_[i].load(std::memory_order_acquire) == name) return static_cast<uint8_t>(i);
+    if (names_[i].load(std::memory_order_acquire)->view() == name) return static_cast<uint8_t>(i);
   }
   std::lock_guard lock(add_mutex_);
   const size_t now = count_.load(std::memory_order_relaxed);
   for (size_t i = n; i < now; ++i) {
-    if (*names_[i].load(std::memory_order_relaxed) == name) return static_cast<uint8_t>(i);
+    if (names_[i].load(std::memory_order_relaxed)->view() == name) return static_cast<uint8_t>(i);
   }
   if (now == kMax) return kMax;
-  owned_.push_back(std::make_unique<std::string>(name));
+  auto added = std::make_unique<Name>();
+  added->length = std::min(name.size(), kMaxLength);
+  std::copy_n(name.data(), added->length, added->bytes);
+  owned_.push_back(std::move(added));
   names_[now].store(owned_.back().get(), std::memory_order_release);
   count_.store(now + 1, std::memory_order_release);
   return static_cast<uint8_t>(now);
@@ -39,7 +42,7 @@ uint8_t engine::ChannelTable::intern(std::string_view name) {
 
 std::string_view engine::ChannelTable::name(uint8_t channel) const {
   if (channel >= count_.load(std::memory_order_acquire)) return {};
-  return *names_[channel].load(std::memory_order_acquire);
+  return names_[channel].load(std::memory_order_acquire)->view();
 }
 
 // ---- opening ----
@@ -157,7 +160,9 @@ Status Engine::submit(const Submission& sub) {
   const Instant at = e.operation_instant(sub.received);
   WHISTLE_RETURN_IF_ERROR(e.check_instant(at));
   if (sub.external_ref.size() > 64) return Status::invalid("external reference longer than 64 bytes");
-  if (sub.channel.size() > 32) return Status::invalid("channel name longer than 32 bytes");
+  if (sub.channel.size() > engine::ChannelTable::kMaxLength) {
+    return Status::invalid("channel name longer than " + std::to_string(engine::ChannelTable::kMaxLength) + " bytes");
+  }
   const uint64_t hash = engine::mix_id(sub.id);
   Shard& s = e.shard_of(hash);
   s.cases.prefetch(hash);          // arrives while the case is routed,
