@@ -1,21 +1,34 @@
 #include "engine/event_log.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace whistle {
 
 EventLog::EventLog(Scoreboard scores, size_t shards) : next_shard_count_(shards, 0), scores_(std::move(scores)) {}
 
-void EventLog::Buffer::copy_from(const Buffer& from, const Record& r) {
-  Record copy = r;
-  copy.units_at = static_cast<uint32_t>(units.size());
-  copy.text_at = static_cast<uint32_t>(text.size());
-  copy.facts_at = static_cast<uint32_t>(facts.size());
-  records.push_back(copy);
-  units.insert(units.end(), from.units.begin() + r.units_at, from.units.begin() + r.units_at + r.units_count);
-  text.append(from.text, r.text_at, r.text_length);
-  facts.insert(facts.end(), from.facts.begin() + r.facts_at, from.facts.begin() + r.facts_at + r.facts_count);
+// One copy per array: a run's data lie in the same order as its records, back to back.
+void EventLog::Buffer::append_run(const Buffer& from, size_t begin, size_t end) {
+  if (begin == end) return;
+  const Record& first = from.records[begin];
+  const Record& last = from.records[end - 1];
+  const uint32_t units_from = first.units_at, text_from = first.text_at, facts_from = first.facts_at;
+  // Offsets move by these (modulo 2^32: a run may move towards the front).
+  const uint32_t units_by = static_cast<uint32_t>(units.size()) - units_from;
+  const uint32_t text_by = static_cast<uint32_t>(text.size()) - text_from;
+  const uint32_t facts_by = static_cast<uint32_t>(facts.size()) - facts_from;
+  const size_t at = records.size();
+  records.insert(records.end(), from.records.begin() + static_cast<std::ptrdiff_t>(begin),
+                 from.records.begin() + static_cast<std::ptrdiff_t>(end));
+  for (size_t i = at; i < records.size(); ++i) {
+    records[i].units_at += units_by;
+    records[i].text_at += text_by;
+    records[i].facts_at += facts_by;
+  }
+  units.insert(units.end(), from.units.begin() + units_from, from.units.begin() + last.units_at + last.units_count);
+  text.append(from.text, text_from, last.text_at + last.text_length - text_from);
+  facts.insert(facts.end(), from.facts.begin() + facts_from, from.facts.begin() + last.facts_at + last.facts_count);
 }
 
 // In place, keeping the capacity: a fresh buffer here would hand small storage to the buffers'
@@ -65,24 +78,21 @@ void EventLog::append(uint32_t shard, uint64_t shard_count, const EventDraft& e,
   tb.count.store(b.records.size(), std::memory_order_release);  // see deliver() for callbacks
 }
 
-// Numbers an event, copies it to the ready queue and counts its facts.
-void EventLog::emit_to_ready(const Buffer& from, const Record& r) {
-  ready_.copy_from(from, r);
-  ready_.records.back().seq = next_seq_++;
+// Gives r the next sequence number and counts its facts.
+void EventLog::number(Record& r, const Buffer& in) {
+  r.seq = next_seq_++;
   ++next_shard_count_[r.shard];
-  for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(from.facts[r.facts_at + k]);
+  for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(in.facts[r.facts_at + k]);
 }
 
-// Numbers b's records from `from` in place and counts their facts, up to the first whose shard
-// predecessor has not gone yet; returns where it stopped.
-size_t EventLog::number_in_place(Buffer& b, size_t from) {
+// Numbers b's records from `from` in place, up to the first whose shard predecessor has not
+// gone yet or that is later than `bound`; returns where it stopped.
+size_t EventLog::number_in_place(Buffer& b, size_t from, Instant bound) {
   size_t i = from;
   for (; i < b.records.size(); ++i) {
     Record& r = b.records[i];
-    if (r.shard_count != next_shard_count_[r.shard]) break;
-    r.seq = next_seq_++;
-    ++next_shard_count_[r.shard];
-    for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(b.facts[r.facts_at + k]);
+    if (r.shard_count != next_shard_count_[r.shard] || r.at > bound) break;
+    number(r, b);
   }
   return i;
 }
@@ -117,7 +127,7 @@ void EventLog::merge() {
           std::swap(tb.buffer, tb.incoming);
           tb.count.store(0, std::memory_order_relaxed);
         }
-        for (const Record& r : tb.incoming.records) tb.pending.copy_from(tb.incoming, r);
+        tb.pending.append_run(tb.incoming, 0, tb.incoming.records.size());
         tb.incoming.clear();  // its capacity goes back to the producer at the next swap
       }
       ++fresh;
@@ -143,21 +153,40 @@ void EventLog::merge() {
       tb.head = 0;
       return;
     }
-    for (size_t j = tb.head; j < i; ++j) ready_.copy_from(p, p.records[j]);
+    ready_.append_run(p, tb.head, i);
     tb.head = i;
   }
 
-  // Interleave: the earliest event among those whose shard predecessor has gone.
+  // Interleave: the earliest event among those whose shard predecessor has gone (on a tie,
+  // the first thread's), then the events of its thread after it that may go and would win
+  // that pick against every other thread's next, free or held back (a held-back one may come
+  // free meanwhile): a run, copied whole, in exactly the order of a pick per event.
   for (;;) {
+    size_t best_index = 0;
     ThreadBuffer* best = nullptr;
-    for (const auto& tb : buffers) {
-      if (tb->head == tb->pending.records.size()) continue;
-      const Record& r = tb->pending.records[tb->head];
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      ThreadBuffer& tb = *buffers[i];
+      if (tb.head == tb.pending.records.size()) continue;
+      const Record& r = tb.pending.records[tb.head];
       if (r.shard_count != next_shard_count_[r.shard]) continue;
-      if (best == nullptr || r.at < best->pending.records[best->head].at) best = tb.get();
+      if (best == nullptr || r.at < best->pending.records[best->head].at) {
+        best = &tb;
+        best_index = i;
+      }
     }
     if (best == nullptr) break;
-    emit_to_ready(best->pending, best->pending.records[best->head++]);
+    Instant bound = std::numeric_limits<Instant>::max();  // the run's events are no later
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      const ThreadBuffer& tb = *buffers[i];
+      if (i == best_index || tb.head == tb.pending.records.size()) continue;
+      const Instant next = tb.pending.records[tb.head].at;
+      bound = std::min(bound, i < best_index ? next - 1 : next);  // an earlier thread wins ties
+    }
+    Buffer& p = best->pending;
+    number(p.records[best->head], p);
+    const size_t end = number_in_place(p, best->head + 1, bound);
+    ready_.append_run(p, best->head, end);
+    best->head = end;
   }
   for (const auto& tb : buffers) {
     if (tb->head == tb->pending.records.size()) {

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -101,8 +102,8 @@ class EventLog {
       return records.capacity() * sizeof(Record) + units.capacity() * sizeof(UnitId) + text.capacity() +
              facts.capacity() * sizeof(ScoreFact);
     }
-    // Copies record `r` of `from` (with its data) to the end of this buffer.
-    void copy_from(const Buffer& from, const Record& r);
+    // Copies records [begin, end) of `from`, with their data, to the end of this buffer.
+    void append_run(const Buffer& from, size_t begin, size_t end);
     // Drops the first n records and their data.
     void drop_front(size_t n);
   };
@@ -117,8 +118,8 @@ class EventLog {
 
   void merge();                              // under merge_mutex_
   void give_back();                          // under merge_mutex_
-  void emit_to_ready(const Buffer& from, const Record& r);
-  size_t number_in_place(Buffer& b, size_t from);  // under merge_mutex_
+  void number(Record& r, const Buffer& in);  // under merge_mutex_
+  size_t number_in_place(Buffer& b, size_t from, Instant bound = std::numeric_limits<Instant>::max());
   size_t take(EventBatch& out, size_t max);  // under merge_mutex_
 
   engine::PerThread<ThreadBuffer> threads_;  // one buffer per producing thread
