@@ -165,9 +165,10 @@ Status Engine::submit(const Submission& sub) {
   }
   const uint64_t hash = engine::mix_id(sub.id);
   Shard& s = e.shard_of(hash);
-  s.cases.prefetch(hash);          // arrives while the case is routed,
-  engine::prefetch_to_write(&s);   // as does the shard's first line (lock, counters) if another
-                                   // core wrote it last
+  // The case's bucket, and the shard's first line (lock, counters) if another core wrote it
+  // last, arrive while the case is routed.
+  s.cases.prefetch(hash);
+  engine::prefetch_to_write(&s);
   // Route outside the shard lock (the lock is then held for the case's own update only),
   // against a version this thread pins until the new case holds it.
   engine::VersionPin& pin = e.pins.local();

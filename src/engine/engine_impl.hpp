@@ -7,7 +7,6 @@
 // takes one lane, then one shard, at a time. No lock is held while the host's callback runs.
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <memory>
@@ -50,10 +49,8 @@ struct alignas(64) Shard {
 
   explicit Shard(uint32_t i) : index(i) {}
   void count_opened(uint32_t version) {
-    if (version != recent_version) {
-      if (open_by_version.size() <= std::max(version, recent_version)) {
-        open_by_version.resize(std::max(version, recent_version) + 1);
-      }
+    if (version != recent_version) {  // a version's slot exists once it has been recent
+      if (open_by_version.size() <= recent_version) open_by_version.resize(recent_version + 1);
       open_by_version[recent_version] += recent_open;
       recent_version = version;
       recent_open = 0;
