@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <new>
 #include <thread>
 
+#include "engine/realtime_driver.hpp"
 #include "support/engine_harness.hpp"
 
 namespace whistle {
@@ -651,6 +654,31 @@ TEST(EngineRealtime, TimersFireOnTheClockSourceAndOperationsTakeItsTime) {
   EXPECT_EQ(seen, (testing::Strings{"dispatched 1 - [GT1,D2] - 0 'G1'", "warned 1 - [] accept 0", "breached 1 - [] accept 0",
                                     "escalated 1 - [KC1] accept 1", "accepted 1 GT1 [] accept 1"}));
   EXPECT_EQ(instants, (std::vector<Instant>{t0, t0 + 40 * 60'000, t0 + 60 * 60'000, t0 + 60 * 60'000, t0 + 61 * 60'000}));
+}
+
+// An advance of the realtime clock that runs out of memory must not leave the clock's thread
+// (an exception there ends the process): the driver counts it and tries again kRetryMs later,
+// and goes on as before once memory is there. Timers never fire early, so the pauses are a
+// lower bound on the time the three failures take.
+TEST(EngineRealtime, AnAdvanceThatRunsOutOfMemoryIsRetriedAfterAPause) {
+  std::atomic<int> calls{0};
+  std::atomic<int64_t> fourth_call_after_ms{-1};
+  const auto start = std::chrono::steady_clock::now();
+  engine::RealtimeDriver driver(
+      [&] {
+        const int call = calls.fetch_add(1);
+        if (call == 3) {
+          fourth_call_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+        }
+        if (call < 3) throw std::bad_alloc();
+      },
+      [] { return Instant{1'000}; }, [] { return Instant{1'000}; });  // always something due
+  driver.start();
+  for (int i = 0; i < 500 && calls.load() < 6; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  driver.stop();
+  EXPECT_GE(calls.load(), 6);  // it went on after the failures
+  EXPECT_EQ(driver.failed_advances(), 3u);
+  EXPECT_GE(fourth_call_after_ms.load(), 3 * engine::RealtimeDriver::kRetryMs);
 }
 
 }  // namespace

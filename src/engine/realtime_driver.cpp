@@ -16,14 +16,25 @@ struct RealtimeDriver::Loop {
   std::function<Instant()> next_due;
   std::function<Instant()> now;
   std::atomic<Instant> wake_at{0};
+  std::atomic<uint64_t> failed_advances{0};
   boost::asio::io_context io;
   boost::asio::steady_timer timer{io};
   std::thread thread;
 
   void run_once() {
-    advance();
+    bool failed = false;
+    try {
+      advance();
+    } catch (const std::bad_alloc&) {
+      // Out of memory while firing. Let out of this handler, the exception would end the
+      // host's process (io_context::run on a thread of ours); instead the loop counts it and
+      // tries again after a pause, what is due staying due. The host sees the count in
+      // Engine::stats().
+      failed_advances.fetch_add(1, std::memory_order_relaxed);
+      failed = true;
+    }
     const Instant t = now();
-    const Instant wake = std::max(t + 1, std::min(next_due(), t + 1000));
+    const Instant wake = failed ? t + RealtimeDriver::kRetryMs : std::max(t + 1, std::min(next_due(), t + 1000));
     wake_at.store(wake, std::memory_order_relaxed);
     timer.expires_after(std::chrono::milliseconds(wake - t));  // aborts a pending wait
     timer.async_wait([this](const boost::system::error_code& error) {
@@ -55,6 +66,10 @@ void RealtimeDriver::stop() noexcept {
 }
 
 RealtimeDriver::~RealtimeDriver() { stop(); }
+
+uint64_t RealtimeDriver::failed_advances() const noexcept {
+  return loop_->failed_advances.load(std::memory_order_relaxed);
+}
 
 void RealtimeDriver::wake_before(Instant at) noexcept {
   Instant wake = loop_->wake_at.load(std::memory_order_relaxed);

@@ -1,9 +1,12 @@
 // RealtimeDriver: the realtime clock of an engine — a thread running a Boost.Asio io_context
 // whose steady_timer sleeps until the earliest timer any shard holds (at most a second), then
 // advances the engine to the system time. An operation arming an earlier deadline wakes it.
+// An advance that throws std::bad_alloc is counted and tried again kRetryMs later; it never
+// leaves the thread (that would end the process).
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -13,6 +16,8 @@ namespace whistle::engine {
 
 class RealtimeDriver {
  public:
+  static constexpr Instant kRetryMs = 100;  // after an advance ran out of memory
+
   // `advance` brings the engine to `now()`; `next_due` reads its earliest deadline.
   // Nothing runs until start(): the owner publishes the driver first, so that the thread
   // (which reaches wake_before through the engine) never sees a half-assigned pointer.
@@ -27,6 +32,8 @@ class RealtimeDriver {
 
   // Called when a timer due at `at` was armed: wakes the thread if it sleeps past it.
   void wake_before(Instant at) noexcept;
+  // Advances that threw std::bad_alloc so far.
+  uint64_t failed_advances() const noexcept;
 
  private:
   struct Loop;
