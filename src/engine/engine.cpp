@@ -172,37 +172,39 @@ Status Engine::submit(const Submission& sub) {
   // Route outside the shard lock (the lock is then held for the case's own update only),
   // against a version this thread pins until the new case holds it.
   engine::VersionPin& pin = e.pins.local();
-  const uint32_t version_index = e.pin_current_version(pin);
-  const Model& m = e.version(version_index);
   Status status;
-  if (sub.matter >= m.matters().size()) {
-    status = Status::not_found("unknown matter id " + std::to_string(sub.matter));
-  } else if (sub.place != kNoNode && sub.place >= m.territory().size()) {
-    status = Status::not_found("unknown territory node id " + std::to_string(sub.place));
-  } else {
-    engine::Scratch& scratch = engine::scratch();
-    Route& route = scratch.route;
-    if (sub.place != kNoNode) {
-      m.route_at(sub.matter, sub.place, route);
+  {
+    const engine::PinRelease release(pin);
+    const uint32_t version_index = e.pin_current_version(pin);
+    const Model& m = e.version(version_index);
+    if (sub.matter >= m.matters().size()) {
+      status = Status::not_found("unknown matter id " + std::to_string(sub.matter));
+    } else if (sub.place != kNoNode && sub.place >= m.territory().size()) {
+      status = Status::not_found("unknown territory node id " + std::to_string(sub.place));
     } else {
-      m.route(sub.matter, sub.point, route, scratch.location);
+      engine::Scratch& scratch = engine::scratch();
+      Route& route = scratch.route;
+      if (sub.place != kNoNode) {
+        m.route_at(sub.matter, sub.place, route);
+      } else {
+        m.route(sub.matter, sub.point, route, scratch.location);
+      }
+      Impl::Prepared prepared;
+      prepared.version = version_index;
+      prepared.lane = static_cast<uint8_t>(e.my_lane().index);
+      prepared.route = &route;
+      if (route.routed()) {
+        prepared.owner = e.directory.owner(route.place, route.primary);
+        prepared.first = Impl::plan_stage(m, sub.matter, Stage::accept, at);
+        prepared.second = Impl::plan_stage(m, sub.matter, Stage::resolve, at);
+      } else {
+        prepared.owner = e.directory.highest(route.place);
+        prepared.first = Impl::plan_stage(m, sub.matter, Stage::dispatch, at);
+      }
+      std::lock_guard lock(s.lock);
+      status = e.submit_locked(s, hash, sub, at, prepared);
     }
-    Impl::Prepared prepared;
-    prepared.version = version_index;
-    prepared.lane = static_cast<uint8_t>(e.my_lane().index);
-    prepared.route = &route;
-    if (route.routed()) {
-      prepared.owner = e.directory.owner(route.place, route.primary);
-      prepared.first = Impl::plan_stage(m, sub.matter, Stage::accept, at);
-      prepared.second = Impl::plan_stage(m, sub.matter, Stage::resolve, at);
-    } else {
-      prepared.owner = e.directory.highest(route.place);
-      prepared.first = Impl::plan_stage(m, sub.matter, Stage::dispatch, at);
-    }
-    std::lock_guard lock(s.lock);
-    status = e.submit_locked(s, hash, sub, at, prepared);
-  }
-  pin.version.store(engine::VersionPin::kNone, std::memory_order_release);
+  }  // the pin is released here, before the events are delivered
   e.log.deliver();
   return status;
 }

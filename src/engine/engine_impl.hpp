@@ -160,6 +160,19 @@ struct alignas(64) VersionPin {
   std::atomic<uint32_t> version{kNone};
 };
 
+// Clears a pin at the end of a scope, also when routing or the shard update throws
+// (bad_alloc): a pin left set would keep its version from being freed.
+class PinRelease {
+ public:
+  explicit PinRelease(VersionPin& pin) noexcept : pin_(pin) {}
+  ~PinRelease() { pin_.version.store(VersionPin::kNone, std::memory_order_release); }
+  PinRelease(const PinRelease&) = delete;
+  PinRelease& operator=(const PinRelease&) = delete;
+
+ private:
+  VersionPin& pin_;
+};
+
 class RealtimeDriver;
 
 }  // namespace whistle::engine
