@@ -26,9 +26,9 @@ struct RealtimeDriver::Loop {
     try {
       advance();
     } catch (const std::bad_alloc&) {
-      // Out of memory while firing. Let out of this handler, the exception would end the
-      // host's process (io_context::run on a thread of ours); instead the loop counts it and
-      // tries again after a pause, what is due staying due. The host sees the count in
+      // Out of memory while firing. Leaving this handler, the exception would leave
+      // io_context::run() on our thread and end the host's process. Instead the loop counts
+      // it and tries again after a pause; what is due stays due. The host sees the count in
       // Engine::stats().
       failed_advances.fetch_add(1, std::memory_order_relaxed);
       failed = true;
