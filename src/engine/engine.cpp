@@ -155,6 +155,41 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<const Model> model,
 
 // ---- operations ----
 
+namespace {
+// Routes `sub` against version `version_index` (pinned by the caller) outside the shard lock,
+// then creates the case under it. Local to this file, so that submit(), its one caller, gets
+// it inlined: as an out-of-line member it cost 34 instructions per submission (callgrind).
+Status route_and_submit(Engine::Impl& e, Shard& s, uint64_t hash, const Submission& sub, Instant at,
+                        uint32_t version_index) {
+  const Model& m = e.version(version_index);
+  if (sub.matter >= m.matters().size()) return Status::not_found("unknown matter id " + std::to_string(sub.matter));
+  if (sub.place != kNoNode && sub.place >= m.territory().size()) {
+    return Status::not_found("unknown territory node id " + std::to_string(sub.place));
+  }
+  engine::Scratch& scratch = engine::scratch();
+  Route& route = scratch.route;
+  if (sub.place != kNoNode) {
+    m.route_at(sub.matter, sub.place, route);
+  } else {
+    m.route(sub.matter, sub.point, route, scratch.location);
+  }
+  Engine::Impl::Prepared prepared;
+  prepared.version = version_index;
+  prepared.lane = static_cast<uint8_t>(e.my_lane().index);
+  prepared.route = &route;
+  if (route.routed()) {
+    prepared.owner = e.directory.owner(route.place, route.primary);
+    prepared.first = Engine::Impl::plan_stage(m, sub.matter, Stage::accept, at);
+    prepared.second = Engine::Impl::plan_stage(m, sub.matter, Stage::resolve, at);
+  } else {
+    prepared.owner = e.directory.highest(route.place);
+    prepared.first = Engine::Impl::plan_stage(m, sub.matter, Stage::dispatch, at);
+  }
+  std::lock_guard lock(s.lock);
+  return e.submit_locked(s, hash, sub, at, prepared);
+}
+}  // namespace
+
 Status Engine::submit(const Submission& sub) {
   Impl& e = *impl_;
   const Instant at = e.operation_instant(sub.received);
@@ -174,36 +209,8 @@ Status Engine::submit(const Submission& sub) {
   engine::VersionPin& pin = e.pins.local();
   Status status;
   {
-    const engine::PinRelease release(pin);
-    const uint32_t version_index = e.pin_current_version(pin);
-    const Model& m = e.version(version_index);
-    if (sub.matter >= m.matters().size()) {
-      status = Status::not_found("unknown matter id " + std::to_string(sub.matter));
-    } else if (sub.place != kNoNode && sub.place >= m.territory().size()) {
-      status = Status::not_found("unknown territory node id " + std::to_string(sub.place));
-    } else {
-      engine::Scratch& scratch = engine::scratch();
-      Route& route = scratch.route;
-      if (sub.place != kNoNode) {
-        m.route_at(sub.matter, sub.place, route);
-      } else {
-        m.route(sub.matter, sub.point, route, scratch.location);
-      }
-      Impl::Prepared prepared;
-      prepared.version = version_index;
-      prepared.lane = static_cast<uint8_t>(e.my_lane().index);
-      prepared.route = &route;
-      if (route.routed()) {
-        prepared.owner = e.directory.owner(route.place, route.primary);
-        prepared.first = Impl::plan_stage(m, sub.matter, Stage::accept, at);
-        prepared.second = Impl::plan_stage(m, sub.matter, Stage::resolve, at);
-      } else {
-        prepared.owner = e.directory.highest(route.place);
-        prepared.first = Impl::plan_stage(m, sub.matter, Stage::dispatch, at);
-      }
-      std::lock_guard lock(s.lock);
-      status = e.submit_locked(s, hash, sub, at, prepared);
-    }
+    const engine::PinRelease release(pin);  // also when routing or the update throws
+    status = route_and_submit(e, s, hash, sub, at, e.pin_current_version(pin));
   }  // the pin is released here, before the events are delivered
   e.log.deliver();
   return status;
