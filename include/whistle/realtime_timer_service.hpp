@@ -4,6 +4,10 @@
 // wakes it. Callbacks run on that thread, outside the service's lock, in deadline order, never
 // early, in batches so that a million timers due in one second never hold the lock long.
 // Thread model: arm(), cancel() and size() may be called from any thread, also from a callback.
+// Out of memory: arm() throws std::bad_alloc having changed nothing. A poll on the service's
+// thread that runs out is counted (polls_out_of_memory()) and tried again kRetryAfter later;
+// the timers due stay due. on_fire must not throw: an exception leaving it would leave the
+// service's thread and end the process, as from any thread.
 #pragma once
 
 #include <chrono>
@@ -25,9 +29,14 @@ class RealtimeTimerService {
   RealtimeTimerService(const RealtimeTimerService&) = delete;
   RealtimeTimerService& operator=(const RealtimeTimerService&) = delete;
 
+  // The pause before a poll that ran out of memory is tried again.
+  static constexpr std::chrono::milliseconds kRetryAfter{100};
+
   TimerWheel::Handle arm(Instant deadline, uint64_t payload);
   bool cancel(TimerWheel::Handle handle);
   size_t size() const;
+  // Polls on the service's thread that threw std::bad_alloc (each was tried again later).
+  uint64_t polls_out_of_memory() const noexcept;
 
   // Milliseconds since the Unix epoch from the system clock.
   static Instant system_now();

@@ -21,6 +21,11 @@
 // order), not by payload: ordering a second's batch is a linear counting sort by millisecond.
 // A timer armed from inside f with a deadline <= now fires in the same drain, in order.
 //
+// Out of memory: arm() throws std::bad_alloc having changed nothing; cancel() cannot fail; a
+// poll() that throws bad_alloc has lost nothing (what it fired is fired, everything else is
+// still armed, and the next poll goes on in deadline order). If f throws, the exception leaves
+// poll() and the timer f was given counts as fired.
+//
 // Thread model: not thread-safe; one owner (the engine keeps one wheel per timer lane under
 // the lane's lock; RealtimeTimerService drives one from a Boost.Asio thread).
 #pragma once
@@ -146,12 +151,15 @@ class TimerWheel {
   void append(uint32_t list_index, const Entry& e);
   std::pair<Chunk*, uint32_t> detach(uint32_t list_index) noexcept;
   template <class F>
-  void drain_chain(ChunkPool& pool, Chunk* head, uint32_t fill, bool prefetch, F&& f);
+  void drain_chain(ChunkPool& pool, uint32_t list_index, Chunk* head, uint32_t fill, bool prefetch, F&& f);
+  void reattach(uint32_t list_index, Chunk* c, uint32_t begin, uint32_t end, uint32_t remaining) noexcept;
   void build_run(uint32_t list_index);
   void clear_run() noexcept;
+  void make_room_to_collect(size_t entries, size_t chunks);
   bool collect_current();
   void order_batch(size_t before);
   bool step();
+  void enter_block();
   int64_t next_event_tick() const noexcept;
   void cascade(uint32_t list_index);
   void compact_list(uint32_t list_index, const uint8_t* nibbles);
@@ -191,6 +199,7 @@ class TimerWheel {
   std::vector<Entry> scratch_;
   std::vector<Chunk*> chain_;  // compact_list's scratch: the chunks of the chain it packs
   bool more_due_ = false;
+  bool entering_ = false;  // enter_block() ran out of memory: the next poll finishes it first
 };
 
 }  // namespace whistle

@@ -28,8 +28,9 @@ struct RealtimeDriver::Loop {
     } catch (const std::bad_alloc&) {
       // Out of memory while firing. Leaving this handler, the exception would leave
       // io_context::run() on our thread and end the host's process. Instead the loop counts
-      // it and tries again after a pause; what is due stays due. The host sees the count in
-      // Engine::stats().
+      // it and tries again after a pause; what the wheels still hold stays due (what the
+      // failed advance had taken out may be lost: engine operations are not yet all-or-nothing
+      // under bad_alloc). The host sees the count in Engine::stats().
       failed_advances.fetch_add(1, std::memory_order_relaxed);
       failed = true;
     }

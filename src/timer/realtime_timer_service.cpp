@@ -4,7 +4,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -18,42 +20,57 @@ struct RealtimeTimerService::Impl {
   Instant wake_at = TimerWheel::kNever;  // when the ticker is due to wake (under mutex)
   boost::asio::io_context io;
   boost::asio::steady_timer ticker{io};
-  std::vector<std::pair<Instant, uint64_t>> due;  // taken under the lock, delivered outside it
+  static constexpr size_t kBatch = 4096;
+  // Taken under the lock, delivered outside it; room for a batch from the start, so taking
+  // one never allocates.
+  std::vector<std::pair<Instant, uint64_t>> due;
+  std::atomic<uint64_t> polls_out_of_memory{0};
   std::thread thread;
 
-  // Sleeps until the earliest deadline the wheel may hold, or max_sleep. Runs on the io thread.
-  void schedule() {
+  // Sleeps until the earliest deadline the wheel may hold, or max_sleep; after a poll that ran
+  // out of memory, for the retry pause. Runs on the io thread.
+  void schedule(bool retry = false) {
     Instant now = system_now(), wake;
     {
       std::lock_guard lock(mutex);
-      wake = std::min(wheel.next_deadline_bound(), now + max_sleep.count());
+      wake = retry ? now + kRetryAfter.count() : std::min(wheel.next_deadline_bound(), now + max_sleep.count());
       wake_at = wake;
     }
     ticker.expires_after(std::chrono::milliseconds(std::max<Instant>(0, wake - now)));
     ticker.async_wait([this](const boost::system::error_code& error) {
       if (error) return;  // cancelled: rescheduled or shutting down
-      tick();
-      schedule();
+      schedule(/*retry=*/!tick());
     });
   }
 
-  void tick() {
-    constexpr size_t kBatch = 4096;
-    bool more;
-    do {
+  // Fires what is due; false when a poll ran out of memory. Leaving this thread, that
+  // bad_alloc would end the host's process: it is counted instead, and the caller tries again
+  // after a pause. A poll that throws has lost nothing (TimerWheel), so what is due stays due.
+  bool tick() {
+    for (;;) {
       due.clear();
+      bool more = false, failed = false;
       {
         std::lock_guard lock(mutex);
-        wheel.poll(system_now(), kBatch, [&](Instant deadline, uint64_t payload) { due.emplace_back(deadline, payload); });
-        more = wheel.more_due();
+        try {
+          wheel.poll(system_now(), kBatch, [&](Instant deadline, uint64_t payload) { due.emplace_back(deadline, payload); });
+          more = wheel.more_due();
+        } catch (const std::bad_alloc&) {
+          polls_out_of_memory.fetch_add(1, std::memory_order_relaxed);
+          failed = true;
+        }
       }
+      // What the poll took before failing counts as fired: deliver it too.
       for (const auto& [deadline, payload] : due) on_fire(deadline, payload);
-    } while (more);
+      if (failed) return false;
+      if (!more) return true;
+    }
   }
 };
 
 RealtimeTimerService::RealtimeTimerService(Callback on_fire, std::chrono::milliseconds max_sleep)
     : impl_(std::make_unique<Impl>()) {
+  impl_->due.reserve(Impl::kBatch);
   impl_->on_fire = std::move(on_fire);
   impl_->max_sleep = max_sleep;
   impl_->schedule();
@@ -92,6 +109,10 @@ TimerWheel::Handle RealtimeTimerService::arm(Instant deadline, uint64_t payload)
 bool RealtimeTimerService::cancel(TimerWheel::Handle handle) {
   std::lock_guard lock(impl_->mutex);
   return impl_->wheel.cancel(handle);
+}
+
+uint64_t RealtimeTimerService::polls_out_of_memory() const noexcept {
+  return impl_->polls_out_of_memory.load(std::memory_order_relaxed);
 }
 
 size_t RealtimeTimerService::size() const {

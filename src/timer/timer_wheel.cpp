@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -50,14 +49,18 @@ class TimerWheel::ChunkPool {
   void reserve_chunks(size_t chunks) {
     while (free_.size() < chunks) grow();
   }
+  bool has_free(size_t chunks) const noexcept { return free_.size() >= chunks; }
   size_t memory_bytes() const noexcept { return bytes_ + free_.capacity() * sizeof(Chunk*); }
 
  private:
   static constexpr size_t kSmallBlockChunks = 256;
   static constexpr size_t kHugeBytes = size_t{2} << 20;
   static constexpr size_t kHugeAfterBytes = size_t{8} << 20;
+  // Blocks come from the global operator new (aligned), so a host's allocator, or a test's
+  // that fails on demand, sees them like any other allocation.
   struct Free {
-    void operator()(Chunk* p) const noexcept { std::free(p); }
+    std::align_val_t alignment;
+    void operator()(Chunk* p) const noexcept { ::operator delete(p, alignment); }
   };
   void grow() {
     const bool huge = bytes_ >= kHugeAfterBytes;
@@ -67,13 +70,13 @@ class TimerWheel::ChunkPool {
     // inside cancel(), which is noexcept, gives chunks back).
     free_.reserve(chunks_ + count);
     blocks_.reserve(blocks_.size() + 1);
-    void* memory = huge ? std::aligned_alloc(kHugeBytes, kHugeBytes) : std::malloc(bytes);
-    if (memory == nullptr) throw std::bad_alloc();
+    const std::align_val_t alignment{huge ? kHugeBytes : size_t{64}};
+    void* memory = ::operator new(bytes, alignment);
 #ifdef MADV_HUGEPAGE
     if (huge) madvise(memory, kHugeBytes, MADV_HUGEPAGE);
 #endif
     std::memset(memory, 0, bytes);  // fault the pages in now, not on a later arm
-    blocks_.emplace_back(static_cast<Chunk*>(memory));
+    blocks_.emplace_back(static_cast<Chunk*>(memory), Free{alignment});
     bytes_ += bytes;
     chunks_ += count;
     Chunk* block = blocks_.back().get();
@@ -179,22 +182,65 @@ std::pair<TimerWheel::Chunk*, uint32_t> TimerWheel::detach(uint32_t list_index) 
   return chain;
 }
 
-// Calls f(entry) on every entry of a detached chain and gives each chunk back to `pool` once
-// read, so f may append to any list, the one the chain came from included. With `prefetch`,
-// the generations f will check are requested a chunk at a time.
+// Calls f(entry) on every entry of list `list_index`'s detached chain and gives each chunk back
+// to `pool` once read, so f may append to any list, the one the chain came from included. With
+// `prefetch`, the generations f will check are requested a chunk at a time. Should f throw
+// (bad_alloc from a chunk it needed), the entries not yet done go back to the list, so none is
+// lost: f must leave the entry it throws on undone, and `pool` must be the wheel's own.
 template <class F>
-void TimerWheel::drain_chain(ChunkPool& pool, Chunk* head, uint32_t fill, bool prefetch, F&& f) {
-  uint32_t n = fill;
-  for (Chunk* c = head; c != nullptr; n = Chunk::kEntries) {
-    prefetch_chunk(c->next);
-    if (prefetch) {
-      for (uint32_t i = 0; i < n; ++i) __builtin_prefetch(&generation_[c->entries[i].timer]);
+void TimerWheel::drain_chain(ChunkPool& pool, uint32_t list_index, Chunk* head, uint32_t fill, bool prefetch, F&& f) {
+  uint32_t n = fill, i = 0;
+  Chunk* c = head;
+  try {
+    for (; c != nullptr; n = Chunk::kEntries) {
+      prefetch_chunk(c->next);
+      if (prefetch) {
+        for (uint32_t k = 0; k < n; ++k) __builtin_prefetch(&generation_[c->entries[k].timer]);
+      }
+      for (i = 0; i < n; ++i) f(c->entries[i]);
+      Chunk* next = c->next;
+      pool.put(c);
+      c = next;
     }
-    for (uint32_t i = 0; i < n; ++i) f(c->entries[i]);
-    Chunk* next = c->next;
-    pool.put(c);
-    c = next;
+  } catch (...) {
+    uint32_t remaining = n - i;  // f threw on c->entries[i]: c is not null
+    for (const Chunk* later = c->next; later != nullptr; later = later->next) remaining += Chunk::kEntries;
+    reattach(list_index, c, i, n, remaining);
+    throw;
   }
+}
+
+// Puts the unread rest of a chain back into a list, with no allocation: entries [begin, end) of
+// chunk c and the full chunks after it, `remaining` entries in all. The list may have gained
+// entries meanwhile (a cascade of the overflow puts some back): c's entries then fill the
+// room in the list's newest chunk, what is left of c becomes the newest, and the full chunks
+// go at the end.
+void TimerWheel::reattach(uint32_t list_index, Chunk* c, uint32_t begin, uint32_t end, uint32_t remaining) noexcept {
+  if (begin != 0) std::copy(c->entries + begin, c->entries + end, c->entries);  // to the front
+  uint32_t m = end - begin;
+  SlotList& list = lists_[list_index];
+  if (list.count == 0) {
+    list.head = c;
+    list.fill = m;
+  } else {
+    Chunk* const newest = list.head;
+    const uint32_t moved = std::min(Chunk::kEntries - list.fill, m);
+    std::copy(c->entries + m - moved, c->entries + m, newest->entries + list.fill);
+    list.fill += moved;
+    m -= moved;
+    Chunk* oldest = newest;
+    while (oldest->next != nullptr) oldest = oldest->next;
+    oldest->next = c->next;
+    if (m == 0) {
+      pool_->put(c);
+    } else {  // the newest chunk is full now
+      c->next = newest;
+      list.head = c;
+      list.fill = m;
+    }
+  }
+  list.count += remaining;
+  if (list_index != kOverflowList) set_bit(list_index >> kBits, list_index & kSlotMask);
 }
 
 // The list a deadline belongs to, seen from the current tick.
@@ -216,10 +262,18 @@ void TimerWheel::place(const Entry& e) {
 
 // Moves a list's entries to where they belong now. Dead entries move too: checking them would
 // cost a random read each, copying costs little; collection drops them.
+// Out of memory, the entries not yet moved stay in the list (see drain_chain).
 void TimerWheel::cascade(uint32_t list_index) {
   if (lists_[list_index].count == 0) return;
+  const int64_t overflow_min = overflow_min_tick_;
   const auto [head, fill] = detach(list_index);
-  drain_chain(*pool_, head, fill, /*prefetch=*/false, [&](const Entry& e) { place(e); });
+  try {
+    drain_chain(*pool_, list_index, head, fill, /*prefetch=*/false, [&](const Entry& e) { place(e); });
+  } catch (...) {
+    // Still a bound for what went back to the overflow.
+    if (list_index == kOverflowList) overflow_min_tick_ = std::min(overflow_min_tick_, overflow_min);
+    throw;
+  }
 }
 
 // Entering a crowded block: its level-1 slot becomes the run, one contiguous array grouped by
@@ -256,7 +310,7 @@ void TimerWheel::build_run(uint32_t list_index) {
   std::fill(run_start_.begin() + filled, run_start_.end(), total);
   run_next_ = 0;
   const auto [head, fill] = detach(list_index);
-  drain_chain(*pool_, head, fill, /*prefetch=*/false,
+  drain_chain(*pool_, list_index, head, fill, /*prefetch=*/false,
               [&](const Entry& e) { run_[cursor[static_cast<size_t>(tick_of(e.deadline) & kSlotMask)]++] = e; });
   for (uint32_t w = 0; w < seconds.size(); ++w) {
     for (uint64_t bits = seconds[w]; bits != 0; bits &= bits - 1) cursor[w * 64 + std::countr_zero(bits)] = 0;
@@ -271,13 +325,33 @@ void TimerWheel::clear_run() noexcept {
   run_next_ = 0;
 }
 
+// Room for collect_current() to take `entries` more into ready_, and `chunks` free in the pool.
+// Out of line: collect_current() checks inline whether anything has to grow.
+void TimerWheel::make_room_to_collect(size_t entries, size_t chunks) {
+  const size_t needed = ready_.size() + entries;
+  if (needed > ready_.capacity()) ready_.reserve(std::max(needed, 2 * ready_.capacity()));
+  pool_->reserve_chunks(chunks);
+}
+
 // Moves the current second's due entries (from its level-0 list and its run range) into
 // ready_, merged into its sorted order; entries due later in the second wait in the list.
-// True when it moved any.
+// True when it moved any. Out of memory, it throws before it changes anything.
 bool TimerWheel::collect_current() {
   const auto slot = static_cast<uint32_t>(current_tick_ & kSlotMask);
   const bool has_run = run_next_ <= slot && run_start_[slot] != run_start_[slot + 1];
   if (lists_[slot].count == 0 && !has_run) return false;
+  // Room first, so that nothing below can fail: in ready_ for every entry of the second, and,
+  // when now_ lies inside the second, chunks for those it puts back into the slot (due later).
+  // The slot's own chunks return to the pool one by one as they are read, so the run's entries
+  // and one chunk are what may need new ones. (Ordering needs scratch_, but can do without:
+  // see order_batch.)
+  const uint32_t from_run = has_run ? run_start_[slot + 1] - run_start_[slot] : 0;
+  const size_t entries = lists_[slot].count + size_t{from_run};
+  const bool may_put_back = now_ < (current_tick_ + 1) * kTickMs;
+  const auto chunks = [&] { return may_put_back ? 2 + from_run / Chunk::kEntries : 0; };
+  if (ready_.capacity() - ready_.size() < entries || (may_put_back && !pool_->has_free(chunks()))) [[unlikely]] {
+    make_room_to_collect(entries, chunks());
+  }
   const size_t before = ready_.size();
   auto take = [&](const Entry& e) {
     if (!live(e)) {
@@ -290,7 +364,7 @@ bool TimerWheel::collect_current() {
   };
   if (lists_[slot].count != 0) {
     const auto [head, fill] = detach(slot);
-    drain_chain(*pool_, head, fill, /*prefetch=*/true, take);
+    drain_chain(*pool_, slot, head, fill, /*prefetch=*/true, take);
   }
   if (run_next_ <= slot) {
     // The generation checks read a 4-byte word per entry at random: request them a fixed
@@ -312,9 +386,18 @@ bool TimerWheel::collect_current() {
 // Puts ready_[before, end) (one second's entries) in deadline order, keeping the order they
 // came in among equal deadlines, then merges them after the entries still pending from an
 // earlier collect. Linear: a counting sort by millisecond, so a million timers due at 00:00
-// cost no comparison sort. No allocation once scratch_ has grown.
+// cost no comparison sort. No allocation once scratch_ has grown; should it fail to grow, the
+// same order comes from sorting and merging in place (slower, but a poll cannot fail here).
 void TimerWheel::order_batch(size_t before) {
   const auto by_deadline = [](const Entry& a, const Entry& b) { return a.deadline < b.deadline; };
+  const auto scratch_for = [this](size_t n) noexcept {
+    try {
+      scratch_.resize(n);
+      return true;
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
+  };
   Entry* first = ready_.data() + before;
   Entry* last = ready_.data() + ready_.size();
   const size_t n = static_cast<size_t>(last - first);
@@ -326,23 +409,28 @@ void TimerWheel::order_batch(size_t before) {
         for (; j > first && e.deadline < (j - 1)->deadline; --j) *j = *(j - 1);
         *j = e;
       }
-    } else {
+    } else if (scratch_for(n)) {
       // Every entry of the current slot lies in the current second (see place()).
       const Instant base = current_tick_ * kTickMs;
       std::array<uint32_t, kTickMs + 1> start{};
       for (const Entry* e = first; e != last; ++e) ++start[static_cast<size_t>(e->deadline - base) + 1];
       for (size_t ms = 1; ms <= kTickMs; ++ms) start[ms] += start[ms - 1];
-      scratch_.resize(n);
       for (const Entry* e = first; e != last; ++e) scratch_[start[static_cast<size_t>(e->deadline - base)]++] = *e;
       std::copy(scratch_.begin(), scratch_.end(), first);
+    } else {
+      std::stable_sort(first, last, by_deadline);  // without memory: in place, O(n log² n)
     }
   }
   if (ready_pos_ == before) return;
   // Merge with the pending entries (ties: pending first, they came in earlier).
-  scratch_.resize(ready_.size() - ready_pos_);
-  std::merge(ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_), ready_.begin() + static_cast<std::ptrdiff_t>(before),
-             ready_.begin() + static_cast<std::ptrdiff_t>(before), ready_.end(), scratch_.begin(), by_deadline);
-  std::copy(scratch_.begin(), scratch_.end(), ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_));
+  const auto pending = ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_);
+  const auto batch = ready_.begin() + static_cast<std::ptrdiff_t>(before);
+  if (scratch_for(ready_.size() - ready_pos_)) {
+    std::merge(pending, batch, batch, ready_.end(), scratch_.begin(), by_deadline);
+    std::copy(scratch_.begin(), scratch_.end(), pending);
+  } else {
+    std::inplace_merge(pending, batch, ready_.end(), by_deadline);
+  }
 }
 
 // The first tick after the current one where a level-0 slot holds entries or a higher-level
@@ -372,23 +460,33 @@ bool TimerWheel::step() {
     return true;
   }
   current_tick_ = next;
-  if ((next & kSlotMask) == 0) {  // entering a block (a level-0 event lies inside the current one)
-    if (((next >> kBits) & kSlotMask) == 0) {
-      if (((next >> (2 * kBits)) & kSlotMask) == 0 && lists_[kOverflowList].count != 0 &&
-          (overflow_min_tick_ >> (3 * kBits)) == (next >> (3 * kBits))) {
-        cascade(kOverflowList);
-      }
-      cascade(2 * kSlots + static_cast<uint32_t>((next >> (2 * kBits)) & kSlotMask));
-    }
-    const uint32_t level1 = kSlots + static_cast<uint32_t>((next >> kBits) & kSlotMask);
-    if (lists_[level1].count >= kRunMinEntries) {
-      build_run(level1);
-    } else {
-      clear_run();
-      cascade(level1);
-    }
-  }
+  if ((next & kSlotMask) == 0) enter_block();  // a level-0 event lies inside the block
   return true;
+}
+
+// Brings the entries of the block the current tick starts down to it: the overflow's and the
+// span's when it starts a span too, then the block's level-1 slot (as the run when crowded).
+// Out of memory, the cascades keep what they had not moved (see drain_chain) and the block
+// stays marked as being entered: the next poll starts by entering it again, before anything
+// of it is collected. Each step finds only what is left to do.
+void TimerWheel::enter_block() {
+  entering_ = true;
+  const int64_t t = current_tick_;
+  if (((t >> kBits) & kSlotMask) == 0) {
+    if (((t >> (2 * kBits)) & kSlotMask) == 0 && lists_[kOverflowList].count != 0 &&
+        (overflow_min_tick_ >> (3 * kBits)) == (t >> (3 * kBits))) {
+      cascade(kOverflowList);
+    }
+    cascade(2 * kSlots + static_cast<uint32_t>((t >> (2 * kBits)) & kSlotMask));
+  }
+  const uint32_t level1 = kSlots + static_cast<uint32_t>((t >> kBits) & kSlotMask);
+  if (lists_[level1].count >= kRunMinEntries) {
+    build_run(level1);  // replaces the last block's run (consumed: its seconds all came first)
+  } else {
+    clear_run();
+    cascade(level1);
+  }
+  entering_ = false;
 }
 
 // The earliest live entry waiting in ready_ or late_, dropping dead ones on the way.
@@ -414,10 +512,12 @@ bool TimerWheel::next_ready(Entry& out) {
 }
 
 size_t TimerWheel::poll_impl(Instant now, size_t budget, FireFn fire, void* context) {
+  if (entering_) enter_block();  // an earlier poll ran out of memory there
   if (now > now_) {
     now_ = now;
     // Entries of the current second that just became due must take their place among those
-    // already waiting in ready_ and late_.
+    // already waiting in ready_ and late_. (Out of memory, they are collected once those are
+    // drained, which comes to the same: the waiting ones are due by the old now, these after.)
     collect_current();
   }
   size_t fired = 0;
@@ -455,8 +555,9 @@ size_t TimerWheel::poll_impl(Instant now, size_t budget, FireFn fire, void* cont
 
 Instant TimerWheel::next_deadline_bound() const noexcept {
   if (live_ == 0) return kNever;
-  Instant bound = kNever;
-  if (ready_pos_ < ready_.size()) bound = ready_[ready_pos_].deadline;
+  // A block left half entered (out of memory) may hold anything from its start on.
+  Instant bound = entering_ ? current_tick_ * kTickMs : kNever;
+  if (ready_pos_ < ready_.size()) bound = std::min(bound, ready_[ready_pos_].deadline);
   if (!late_.empty()) bound = std::min(bound, late_.front().deadline);
   if (bound != kNever) return bound;
   const auto slot = static_cast<uint32_t>(current_tick_ & kSlotMask);
@@ -527,8 +628,13 @@ void TimerWheel::compact_list(uint32_t list_index, const uint8_t* nibbles) {
 void TimerWheel::sweep(bool into_fresh_pool) {
   std::unique_ptr<ChunkPool> source;
   if (into_fresh_pool) {
-    source = std::move(pool_);
-    pool_ = std::make_unique<ChunkPool>();
+    // Every chunk the live entries can need, before anything moves: appending below then
+    // cannot fail (a failure half-way would have lost what was still in the old pool).
+    auto fresh = std::make_unique<ChunkPool>();
+    size_t chunks = 0;
+    for (const SlotList& list : lists_) chunks += (list.count + Chunk::kEntries - 1) / Chunk::kEntries;
+    fresh->reserve_chunks(chunks);
+    source = std::exchange(pool_, std::move(fresh));
   }
   // Packing in place checks each entry against four bits per timer (its generation's low
   // four), a copy an eighth the size of the generation array, made by one sequential pass: the
@@ -563,7 +669,7 @@ void TimerWheel::sweep(bool into_fresh_pool) {
     }
     const int64_t overflow_min = overflow_min_tick_;
     const auto [head, fill] = detach(i);
-    drain_chain(*source, head, fill, /*prefetch=*/true, [&](const Entry& e) {
+    drain_chain(*source, i, head, fill, /*prefetch=*/true, [&](const Entry& e) {
       if (live(e)) append(i, e);
     });
     if (i == kOverflowList) overflow_min_tick_ = overflow_min;  // still a bound

@@ -1,0 +1,26 @@
+// Out of memory on demand. The binary that links failing_allocator.cpp replaces the global
+// operator new (every form), so that a thread's allocations can be made to fail: they then
+// throw std::bad_alloc (the nothrow forms return null). Other threads are never affected.
+#pragma once
+
+#include <cstddef>
+
+namespace whistle::test {
+
+// Inside the scope, the calling thread's first `allowed` allocations succeed and every later
+// one fails, as when memory has run short and stays short.
+class FailAllocationsAfter {
+ public:
+  explicit FailAllocationsAfter(std::size_t allowed);
+  ~FailAllocationsAfter();  // allocations succeed again
+  FailAllocationsAfter(const FailAllocationsAfter&) = delete;
+  FailAllocationsAfter& operator=(const FailAllocationsAfter&) = delete;
+  // True once an allocation has been refused in this scope.
+  bool refused() const;
+};
+
+// The calling thread's next `count` allocations fail, the ones after succeed again: for code
+// on a thread the test does not control, set from a callback that runs there.
+void fail_next_allocations(std::size_t count);
+
+}  // namespace whistle::test
