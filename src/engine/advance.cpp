@@ -113,7 +113,7 @@ Status Engine::Impl::advance_to(Instant now) {
       } else {
         d = due[next++];
       }
-      fire(d, follow_ups);
+      engine::dropping_facts_on_throw([&] { fire(d, follow_ups); });
       log.deliver();
     }
     refresh_next_due();

@@ -78,7 +78,8 @@ void Engine::Impl::emit(Shard& s, const Case& c, EventKind kind, Instant at, Uni
   e.level = c.level;
   e.units = units;
   e.detail = detail;
-  log.append(s.index, s.events++, e, engine::scratch().facts);
+  log.append(s.index, s.events, e, engine::scratch().facts);
+  ++s.events;  // only once the event is in: a bad_alloc from append leaves no gap in the count
   engine::scratch().facts.clear();
 }
 

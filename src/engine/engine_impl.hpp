@@ -100,6 +100,19 @@ inline Scratch& scratch() {
   return s;
 }
 
+// Runs an operation's work under its lock. Should it throw (bad_alloc), the score facts it had
+// gathered for its event are dropped first: left in scratch().facts they would go out with the
+// thread's next event, whatever case that is for. Costs nothing unless it throws.
+template <class F>
+decltype(auto) dropping_facts_on_throw(F&& f) {
+  try {
+    return f();
+  } catch (...) {
+    scratch().facts.clear();
+    throw;
+  }
+}
+
 // Channel names interned to small numbers; reads scan atomics, never lock.
 class ChannelTable {
  public:

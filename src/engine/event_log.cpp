@@ -72,9 +72,20 @@ void EventLog::append(uint32_t shard, uint64_t shard_count, const EventDraft& e,
   r.kind = e.kind;
   r.stage = e.stage;
   // Element by element: these are a handful of items, cheaper than a call to memcpy each.
-  for (UnitId u : e.units) b.units.push_back(u);
-  if (!e.detail.empty()) b.text.append(e.detail);
-  for (const ScoreFact& f : facts) b.facts.push_back(f);
+  // Out of memory, the record and what it had appended are taken back: the event goes in whole
+  // or not at all (and the caller counts it only once it is in, so its shard's count has no
+  // gap for the merge to wait on). A rollback costs nothing until it runs.
+  try {
+    for (UnitId u : e.units) b.units.push_back(u);
+    if (!e.detail.empty()) b.text.append(e.detail);
+    for (const ScoreFact& f : facts) b.facts.push_back(f);
+  } catch (...) {
+    b.units.resize(r.units_at);
+    b.text.resize(r.text_at);
+    b.facts.resize(r.facts_at);
+    b.records.pop_back();
+    throw;
+  }
   tb.count.store(b.records.size(), std::memory_order_release);  // see deliver() for callbacks
 }
 

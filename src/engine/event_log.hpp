@@ -55,7 +55,8 @@ class EventLog {
   EventLog(Scoreboard scores, size_t shards);
 
   // Appends to the calling thread's buffer. `shard_count` is the shard's running event count,
-  // taken (and incremented) by the caller under the shard lock.
+  // read by the caller under the shard lock and incremented once this returns. Out of memory,
+  // throws std::bad_alloc having appended nothing.
   void append(uint32_t shard, uint64_t shard_count, const EventDraft& e, std::span<const ScoreFact> facts = {});
   size_t poll(EventBatch& out, size_t max);
   void set_callback(std::function<void(const Event&)> callback);
