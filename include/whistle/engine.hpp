@@ -112,9 +112,9 @@ struct EngineStats {
   size_t pending_events = 0;    // emitted, not yet polled or delivered
   size_t memory_bytes = 0;      // case tables, timers, pending events (not the model)
   uint32_t rules_version = 0;
-  // Realtime clock: advances that ran out of memory (std::bad_alloc on the clock's thread,
-  // each tried again 100 ms later). Nonzero means the engine may have lost a timer or an
-  // event: treat it as out of memory (docs/cpp-guide.md).
+  // Realtime clock: times its thread ran out of memory (std::bad_alloc firing timers or setting
+  // up its next wait; each time it goes on 100 ms later). Nonzero means a case may have been
+  // left half done: treat it as out of memory (docs/cpp-guide.md).
   uint64_t realtime_out_of_memory = 0;
 };
 

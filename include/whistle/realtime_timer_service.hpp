@@ -5,8 +5,8 @@
 // early, in batches so that a million timers due in one second never hold the lock long.
 // Thread model: arm(), cancel() and size() may be called from any thread, also from a callback.
 // Out of memory: arm() throws std::bad_alloc having changed nothing. A poll on the service's
-// thread that runs out is counted (polls_out_of_memory()) and tried again kRetryAfter later;
-// the timers due stay due. on_fire must not throw: an exception leaving it would leave the
+// thread that runs out (or setting up its next wait) is counted (polls_out_of_memory()) and
+// tried again kRetryAfter later; the timers due stay due. on_fire must not throw: an exception leaving it would leave the
 // service's thread and end the process, as from any thread.
 #pragma once
 
@@ -35,7 +35,8 @@ class RealtimeTimerService {
   TimerWheel::Handle arm(Instant deadline, uint64_t payload);
   bool cancel(TimerWheel::Handle handle);
   size_t size() const;
-  // Polls on the service's thread that threw std::bad_alloc (each was tried again later).
+  // Times the service's thread ran out of memory: a poll, or setting up its next wait (each
+  // time it went on kRetryAfter later).
   uint64_t polls_out_of_memory() const noexcept;
 
   // Milliseconds since the Unix epoch from the system clock.

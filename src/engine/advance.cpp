@@ -7,7 +7,8 @@
 // this short because no timer arms another within a minute of itself (the smallest duration
 // is 1m; warnings precede deadlines by a whole unit), so nothing armed while firing a window
 // falls inside it; the one exception, the escalation that follows a breach at the same
-// instant, is merged into the running batch.
+// instant, is merged into the running batch. Out of memory, the batch stays open (AdvanceBatch)
+// and the next advance finishes it.
 #include <algorithm>
 
 #include "engine/engine_impl.hpp"
@@ -38,42 +39,49 @@ void Engine::Impl::refresh_next_due() {
 
 // A lane's timers due by window_end, each described from its case under the case's shard lock
 // (taken after the lane's is released: locks are taken shard, then lane). A timer whose clock
-// changed since it was armed is left out here, as fire() would.
+// changed since it was armed is left out here, as fire() would. The lane hands its timers over
+// a budget at a time, and only once there is room for a budget's worth in both buffers: out of
+// memory, nothing it handed over is lost (those in `out` are the open batch's).
 void Engine::Impl::collect_due(engine::TimerLane& l, Instant window_end, std::vector<DueTimer>& out) {
-  if (l.next_due.load(std::memory_order_seq_cst) > window_end) return;  // nothing due here
-  popped.clear();
-  {
-    std::lock_guard lock(l.lock);
-    l.wheel.advance(window_end, [&](Instant at, uint64_t payload) { popped.emplace_back(at, payload); });
-    l.next_due.store(l.wheel.next_deadline_bound(), std::memory_order_seq_cst);
-  }
-  for (const auto& [at, payload] : popped) {
-    const uint32_t shard_index = engine::payload_shard(payload);
-    Shard& s = *shards[shard_index];
-    const uint16_t generation = engine::payload_generation(payload);
-    DueTimer d{at, DueTimer::warning, kNoStage, 0, kNoUnit, shard_index, payload};
-    std::lock_guard lock(s.lock);
-    if (engine::payload_kind(payload) == engine::kPayloadSummons) {
-      const engine::Summons& m = s.summons[engine::payload_index(payload)];
-      if (m.generation != generation || m.slot == kNone) continue;
-      d.rank = DueTimer::report;
-      d.stage = stage_of(Stage::report);
-      d.unit = m.unit;
-      d.case_id = s.cases.at(m.slot).id;
-    } else {
-      const Case& c = s.cases.at(engine::payload_index(payload));
-      const StageClock& clock = c.clocks[engine::payload_kind(payload)];
-      if (!clock.open || clock.generation != generation) continue;
-      d.case_id = c.id;
-      d.stage = stage_of(clock.stage);
-      switch (clock.phase) {
-        case ClockPhase::warn: d.rank = DueTimer::warning; break;
-        case ClockPhase::breach: d.rank = DueTimer::breach; break;
-        case ClockPhase::escalate: d.rank = DueTimer::escalation; break;
-        default: d.rank = DueTimer::revisit; break;
-      }
+  constexpr size_t kBudget = 4096;
+  for (bool more = true; more && l.next_due.load(std::memory_order_seq_cst) <= window_end;) {
+    popped.clear();
+    if (popped.capacity() < kBudget) popped.reserve(kBudget);
+    if (out.capacity() - out.size() < kBudget) out.reserve(std::max(out.size() + kBudget, 2 * out.capacity()));
+    {
+      std::lock_guard lock(l.lock);
+      l.wheel.poll(window_end, kBudget, [&](Instant at, uint64_t payload) { popped.emplace_back(at, payload); });
+      more = l.wheel.more_due();
+      l.next_due.store(l.wheel.next_deadline_bound(), std::memory_order_seq_cst);
     }
-    out.push_back(d);
+    for (const auto& [at, payload] : popped) {
+      const uint32_t shard_index = engine::payload_shard(payload);
+      Shard& s = *shards[shard_index];
+      const uint16_t generation = engine::payload_generation(payload);
+      DueTimer d{at, DueTimer::warning, kNoStage, 0, kNoUnit, shard_index, payload};
+      std::lock_guard lock(s.lock);
+      if (engine::payload_kind(payload) == engine::kPayloadSummons) {
+        const engine::Summons& m = s.summons[engine::payload_index(payload)];
+        if (m.generation != generation || m.slot == kNone) continue;
+        d.rank = DueTimer::report;
+        d.stage = stage_of(Stage::report);
+        d.unit = m.unit;
+        d.case_id = s.cases.at(m.slot).id;
+      } else {
+        const Case& c = s.cases.at(engine::payload_index(payload));
+        const StageClock& clock = c.clocks[engine::payload_kind(payload)];
+        if (!clock.open || clock.generation != generation) continue;
+        d.case_id = c.id;
+        d.stage = stage_of(clock.stage);
+        switch (clock.phase) {
+          case ClockPhase::warn: d.rank = DueTimer::warning; break;
+          case ClockPhase::breach: d.rank = DueTimer::breach; break;
+          case ClockPhase::escalate: d.rank = DueTimer::escalation; break;
+          default: d.rank = DueTimer::revisit; break;
+        }
+      }
+      out.push_back(d);
+    }
   }
 }
 
@@ -91,34 +99,60 @@ Status Engine::Impl::advance_to(Instant now) {
                            format_iso8601(advanced_to.load(), 0) + ")");
   }
   advanced_to.store(now, std::memory_order_release);
-  std::vector<DueTimer> follow_ups;  // escalations due at the instant of their breach
-  for (;;) {
-    const Instant bound = next_due.load(std::memory_order_acquire);
-    // advance() refuses instants past year 9999, but a host's realtime clock source may run
-    // anywhere: nothing armed (kNever) ends the loop even at INT64_MAX, and the window end
-    // (bound + kWindowMs - 1, capped at now) is computed without overflow.
-    if (bound > now || bound == TimerWheel::kNever) break;
-    const Instant window_end = bound >= now - (kWindowMs - 1) ? now : bound + kWindowMs - 1;
-    due.clear();
-    for (uint32_t i = 0; i < lane_count(); ++i) collect_due(lane(i), window_end, due);
-    std::sort(due.begin(), due.end());
-    size_t next = 0;
-    const auto later = [](const DueTimer& a, const DueTimer& b) { return b < a; };
-    while (next < due.size() || !follow_ups.empty()) {
-      DueTimer d;
-      if (!follow_ups.empty() && (next == due.size() || follow_ups.front() < due[next])) {
-        std::pop_heap(follow_ups.begin(), follow_ups.end(), later);
-        d = follow_ups.back();
-        follow_ups.pop_back();
-      } else {
-        d = due[next++];
-      }
-      engine::dropping_facts_on_throw([&] { fire(d, follow_ups); });
-      log.deliver();
+  try {
+    if (batch.phase != engine::AdvanceBatch::Phase::closed) work_through_batch();  // left by a failed advance
+    for (;;) {
+      const Instant bound = next_due.load(std::memory_order_acquire);
+      // advance() refuses instants past year 9999, but a host's realtime clock source may run
+      // anywhere: nothing armed (kNever) ends the loop even at INT64_MAX, and the window end
+      // (bound + kWindowMs - 1, capped at now) is computed without overflow.
+      if (bound > now || bound == TimerWheel::kNever) break;
+      batch.window_start = bound;
+      batch.window_end = bound >= now - (kWindowMs - 1) ? now : bound + kWindowMs - 1;
+      batch.due.clear();
+      batch.next = 0;
+      batch.phase = engine::AdvanceBatch::Phase::collecting;
+      work_through_batch();
     }
-    refresh_next_due();
+  } catch (...) {
+    // Out of memory: the batch stays open, and its window is due, so that the next advance
+    // takes the lock (not the path above that only moves the clock) and finishes it. Without
+    // waking the realtime driver, whose retry is to come after a pause.
+    lower_next_due(batch.window_start);
+    throw;
   }
   return {};
+}
+
+// Collects the open batch's timers from every lane (again, after a failure: a lane hands over
+// only what it still holds), sorts them, and fires them in order. A timer is taken off the
+// batch before it fires: if firing it throws, its case may be left half done, but the batch
+// goes on from the next one.
+void Engine::Impl::work_through_batch() {
+  using Phase = engine::AdvanceBatch::Phase;
+  if (batch.phase == Phase::collecting) {
+    for (uint32_t i = 0; i < lane_count(); ++i) collect_due(lane(i), batch.window_end, batch.due);
+    std::sort(batch.due.begin(), batch.due.end());
+    batch.phase = Phase::firing;
+  }
+  std::vector<DueTimer>& follow_ups = batch.follow_ups;
+  const auto later = [](const DueTimer& a, const DueTimer& b) { return b < a; };
+  while (batch.next < batch.due.size() || !follow_ups.empty()) {
+    // Room for the follow-up a breach queues, before anything fires.
+    if (follow_ups.size() == follow_ups.capacity()) follow_ups.reserve(std::max<size_t>(64, 2 * follow_ups.capacity()));
+    DueTimer d;
+    if (!follow_ups.empty() && (batch.next == batch.due.size() || follow_ups.front() < batch.due[batch.next])) {
+      std::pop_heap(follow_ups.begin(), follow_ups.end(), later);
+      d = follow_ups.back();
+      follow_ups.pop_back();
+    } else {
+      d = batch.due[batch.next++];
+    }
+    engine::dropping_facts_on_throw([&] { fire(d, follow_ups); });
+    log.deliver();
+  }
+  batch.phase = Phase::closed;
+  refresh_next_due();
 }
 
 // Fires one due timer under its shard's lock, if its clock still expects it.

@@ -157,6 +157,19 @@ struct DueTimer {
   }
 };
 
+// One advance window's timers: collected from every lane, sorted, then fired from `next`, with
+// `follow_ups` the escalations due at the instant of their breach. Open (not `closed`) while
+// the window is being worked through: an advance that runs out of memory leaves it open, and
+// the next advance finishes it first, so no timer the lanes handed over is lost.
+struct AdvanceBatch {
+  enum class Phase : uint8_t { closed, collecting, firing };
+  Phase phase = Phase::closed;
+  Instant window_start = 0, window_end = 0;
+  std::vector<DueTimer> due;
+  size_t next = 0;
+  std::vector<DueTimer> follow_ups;  // a min-heap
+};
+
 // A stage about to open: its deadline and warning, worked out from the model alone.
 struct StagePlan {
   Stage stage = Stage::dispatch;
@@ -269,10 +282,12 @@ struct Engine::Impl {
 
   // ---- timers firing (advance.cpp) ----
   Status advance_to(Instant now);
+  void work_through_batch();
   void collect_due(engine::TimerLane& lane, Instant window_end, std::vector<engine::DueTimer>& out);
   void fire(const engine::DueTimer& due, std::vector<engine::DueTimer>& follow_ups);
   void escalate(engine::Shard& s, uint32_t slot, engine::Case& c, engine::StageClock& clock, Instant at);
-  void note_deadline(Instant at) noexcept;
+  void note_deadline(Instant at) noexcept;   // lowers next_due, and wakes the realtime driver
+  void lower_next_due(Instant at) noexcept;  // lowers next_due only
   void refresh_next_due();
 
   // ---- state ----
@@ -297,7 +312,7 @@ struct Engine::Impl {
   std::atomic<Instant> advanced_to;                 // the clock: the last advance
   std::atomic<Instant> next_due{TimerWheel::kNever};  // no timer anywhere is due before this
   std::mutex advance_mutex;
-  std::vector<engine::DueTimer> due;                // under advance_mutex
+  engine::AdvanceBatch batch;                       // under advance_mutex
   std::vector<std::pair<Instant, uint64_t>> popped; // under advance_mutex: a lane's due entries
   std::unique_ptr<engine::RealtimeDriver> realtime;
 };

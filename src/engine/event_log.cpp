@@ -9,8 +9,26 @@ namespace whistle {
 EventLog::EventLog(Scoreboard scores, size_t shards) : next_shard_count_(shards, 0), scores_(std::move(scores)) {}
 
 // One copy per array: a run's data lie in the same order as its records, back to back.
+namespace {
+template <class V>
+void make_room(V& v, size_t more) {
+  if (v.capacity() - v.size() < more) v.reserve(std::max(v.size() + more, 2 * v.capacity()));
+}
+}  // namespace
+
+void EventLog::Buffer::reserve_run(const Buffer& from, size_t begin, size_t end) {
+  if (begin == end) return;
+  const Record& first = from.records[begin];
+  const Record& last = from.records[end - 1];
+  make_room(records, end - begin);
+  make_room(units, last.units_at + last.units_count - first.units_at);
+  make_room(text, last.text_at + last.text_length - first.text_at);
+  make_room(facts, last.facts_at + last.facts_count - first.facts_at);
+}
+
 void EventLog::Buffer::append_run(const Buffer& from, size_t begin, size_t end) {
   if (begin == end) return;
+  reserve_run(from, begin, end);  // first: nothing below allocates
   const Record& first = from.records[begin];
   const Record& last = from.records[end - 1];
   const uint32_t units_from = first.units_at, text_from = first.text_at, facts_from = first.facts_at;
@@ -90,20 +108,26 @@ void EventLog::append(uint32_t shard, uint64_t shard_count, const EventDraft& e,
 }
 
 // Gives r the next sequence number and counts its facts.
+// The facts first: out of memory (a unit's days growing), the event is then not numbered and
+// waits for the next merge. (An event with several facts may have counted some by then; the
+// events of this engine carry one, except a whistle's, one per unit summoned.)
 void EventLog::number(Record& r, const Buffer& in) {
+  for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(in.facts[r.facts_at + k]);
   r.seq = next_seq_++;
   ++next_shard_count_[r.shard];
-  for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(in.facts[r.facts_at + k]);
 }
 
 // Numbers b's records from `from` in place, up to the first whose shard predecessor has not
 // gone yet or that is later than `bound`; returns where it stopped.
+// numbered_to_ follows: out of memory, the caller moves what was numbered on to ready_.
 size_t EventLog::number_in_place(Buffer& b, size_t from, Instant bound) {
   size_t i = from;
+  numbered_to_ = from;
   for (; i < b.records.size(); ++i) {
     Record& r = b.records[i];
     if (r.shard_count != next_shard_count_[r.shard] || r.at > bound) break;
     number(r, b);
+    numbered_to_ = i + 1;
   }
   return i;
 }
@@ -125,6 +149,12 @@ void EventLog::merge() {
   size_t fresh = 0, sources = 0, source = 0;
   for (size_t i = 0; i < buffers.size(); ++i) {
     ThreadBuffer& tb = *buffers[i];
+    if (!tb.incoming.records.empty()) {
+      // Left by a merge that ran out of memory: older than anything in the producer's buffer.
+      tb.pending.append_run(tb.incoming, 0, tb.incoming.records.size());
+      tb.incoming.clear();
+      ++fresh;
+    }
     if (tb.count.load(std::memory_order_acquire) != 0) {
       if (tb.head == tb.pending.records.size()) {  // nothing of it waiting: the buffer becomes pending
         tb.pending.clear();
@@ -148,20 +178,33 @@ void EventLog::merge() {
       source = i;
     }
   }
-  if (fresh == 0) return;  // nothing new: nothing held back can have become free
+  // Nothing new: nothing held back can have become free (unless a merge ran out of memory
+  // before it was through: its work is still to do).
+  if (fresh == 0 && !merge_unfinished_) return;
+  merge_unfinished_ = true;  // until the end below
 
   // One thread's events and an empty ready queue: number them in place and hand the whole
   // buffer over (the common case, and the only one for a single-threaded host).
   if (sources == 1 && ready_.records.empty()) {
     ThreadBuffer& tb = *buffers[source];
     Buffer& p = tb.pending;
-    const size_t i = number_in_place(p, tb.head);
+    // Room for what may be numbered, before anything is: a numbered event must reach ready_.
+    ready_.reserve_run(p, tb.head, p.records.size());
+    size_t i = tb.head;
+    try {
+      i = number_in_place(p, tb.head);
+    } catch (...) {  // out of memory counting a fact: what was numbered goes on (room was made)
+      ready_.append_run(p, tb.head, numbered_to_);
+      tb.head = numbered_to_;
+      throw;
+    }
     if (tb.head == 0 && i == p.records.size()) {
       std::swap(ready_, p);
       ready_head_ = 0;
       ready_source_ = &tb;  // ready_ now holds tb's storage: give_back() returns it
       p.clear();
       tb.head = 0;
+      merge_unfinished_ = false;
       return;
     }
     ready_.append_run(p, tb.head, i);
@@ -194,8 +237,17 @@ void EventLog::merge() {
       bound = std::min(bound, i < best_index ? next - 1 : next);  // an earlier thread wins ties
     }
     Buffer& p = best->pending;
-    number(p.records[best->head], p);
-    const size_t end = number_in_place(p, best->head + 1, bound);
+    ready_.reserve_run(p, best->head, p.records.size());  // before numbering, as above
+    size_t end = best->head;
+    try {
+      numbered_to_ = best->head;
+      number(p.records[best->head], p);
+      end = number_in_place(p, best->head + 1, bound);
+    } catch (...) {  // as above
+      ready_.append_run(p, best->head, numbered_to_);
+      best->head = numbered_to_;
+      throw;
+    }
     ready_.append_run(p, best->head, end);
     best->head = end;
   }
@@ -205,6 +257,7 @@ void EventLog::merge() {
       tb->head = 0;
     }
   }
+  merge_unfinished_ = false;
 }
 
 // Moves up to `max` ready events into `out`; spans are fixed up once its buffers are final.
@@ -212,10 +265,11 @@ size_t EventLog::take(EventBatch& out, size_t max) {
   out.clear();
   const size_t n = std::min(max, ready_.records.size() - ready_head_);
   if (ready_head_ == 0 && n == ready_.records.size()) {
-    // All of it: hand over the unit and text buffers instead of copying them.
+    // All of it: hand over the unit and text buffers instead of copying them (once out has
+    // room: out of memory, ready_ is left whole).
+    out.events_.resize(n);
     out.units_.swap(ready_.units);
     out.text_.swap(ready_.text);
-    out.events_.resize(n);
     for (size_t i = 0; i < n; ++i) {
       const Record& r = ready_.records[i];
       out.events_[i] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
@@ -284,16 +338,23 @@ void EventLog::deliver() {
   EventBatch batch;
   for (;;) {
     std::shared_ptr<std::function<void(const Event&)>> callback;
-    {
-      std::lock_guard lock(merge_mutex_);
-      merge();
-      callback = callback_;
-      if (ready_head_ < ready_.records.size() && callback) take(batch, 1024);
-    }
-    if (!batch.empty()) {
-      for (const Event& e : batch) (*callback)(e);
-      batch.clear();
-      continue;
+    try {
+      {
+        std::lock_guard lock(merge_mutex_);
+        merge();
+        callback = callback_;
+        if (ready_head_ < ready_.records.size() && callback) take(batch, 1024);
+      }
+      if (!batch.empty()) {
+        for (const Event& e : batch) (*callback)(e);
+        batch.clear();
+        continue;
+      }
+    } catch (...) {
+      // Out of memory (or a callback that threw): step down on the way out, or no one would
+      // deliver again. What was not delivered goes with the next deliver().
+      delivering_.store(false, std::memory_order_seq_cst);
+      throw;
     }
     delivering_.store(false, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);

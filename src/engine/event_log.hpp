@@ -104,7 +104,11 @@ class EventLog {
              facts.capacity() * sizeof(ScoreFact);
     }
     // Copies records [begin, end) of `from`, with their data, to the end of this buffer.
+    // Out of memory, throws having appended nothing.
     void append_run(const Buffer& from, size_t begin, size_t end);
+    // Room to append records [begin, end) of `from` with their data: append_run() of them (or
+    // of a part) then allocates nothing.
+    void reserve_run(const Buffer& from, size_t begin, size_t end);
     // Drops the first n records and their data.
     void drop_front(size_t n);
   };
@@ -130,6 +134,8 @@ class EventLog {
   Buffer ready_;                            // numbered, not yet polled; from ready_head_
   size_t ready_head_ = 0;
   ThreadBuffer* ready_source_ = nullptr;    // the producer whose buffer ready_'s storage was, if any
+  bool merge_unfinished_ = false;           // a merge ran out of memory before it was through
+  size_t numbered_to_ = 0;                  // number_in_place()'s progress
   Scoreboard scores_;
   std::shared_ptr<std::function<void(const Event&)>> callback_;
   std::atomic<bool> has_callback_{false};

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <new>
 #include <thread>
 
@@ -21,26 +22,49 @@ struct RealtimeDriver::Loop {
   boost::asio::steady_timer timer{io};
   std::thread thread;
 
+  // Advances, then waits for the next wake. Out of memory for the wait itself (setting it up
+  // allocates), there is nothing to wake this thread later: it pauses here instead, unless
+  // the loop is being stopped, and goes round again.
   void run_once() {
-    bool failed = false;
+    while (!wait(advance_once())) {
+      failed_advances.fetch_add(1, std::memory_order_relaxed);
+      if (io.stopped()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(RealtimeDriver::kRetryMs));
+      if (io.stopped()) return;
+    }
+  }
+
+  // False when the advance ran out of memory.
+  bool advance_once() {
     try {
       advance();
+      return true;
     } catch (const std::bad_alloc&) {
       // Out of memory while firing. Leaving this handler, the exception would leave
       // io_context::run() on our thread and end the host's process. Instead the loop counts
-      // it and tries again after a pause; what the wheels still hold stays due (what the
-      // failed advance had taken out may be lost: engine operations are not yet all-or-nothing
-      // under bad_alloc). The host sees the count in Engine::stats().
+      // it and tries again after a pause: the engine keeps what the failed advance had not
+      // fired, and the next advance fires it first. The host sees the count in
+      // Engine::stats().
       failed_advances.fetch_add(1, std::memory_order_relaxed);
-      failed = true;
+      return false;
     }
+  }
+
+  // Sleeps until the next timer is due (at most a second), or for the retry pause after a
+  // failed advance. False if there was no memory to set up the wait.
+  bool wait(bool advanced) {
     const Instant t = now();
-    const Instant wake = failed ? t + RealtimeDriver::kRetryMs : std::max(t + 1, std::min(next_due(), t + 1000));
+    const Instant wake = !advanced ? t + RealtimeDriver::kRetryMs : std::max(t + 1, std::min(next_due(), t + 1000));
     wake_at.store(wake, std::memory_order_relaxed);
-    timer.expires_after(std::chrono::milliseconds(wake - t));  // aborts a pending wait
-    timer.async_wait([this](const boost::system::error_code& error) {
-      if (!error) run_once();
-    });
+    try {
+      timer.expires_after(std::chrono::milliseconds(wake - t));  // aborts a pending wait
+      timer.async_wait([this](const boost::system::error_code& error) {
+        if (!error) run_once();
+      });
+      return true;
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
   }
 };
 

@@ -2,7 +2,8 @@
 // whose steady_timer sleeps until the earliest timer any shard holds (at most a second), then
 // advances the engine to the system time. An operation arming an earlier deadline wakes it.
 // An advance that throws std::bad_alloc is counted and tried again kRetryMs later; it never
-// leaves the thread (that would end the process).
+// leaves the thread (that would end the process). No memory to set up the next wait counts
+// too: the thread then pauses for kRetryMs itself and goes round again.
 #pragma once
 
 #include <atomic>
@@ -32,7 +33,7 @@ class RealtimeDriver {
 
   // Called when a timer due at `at` was armed: wakes the thread if it sleeps past it.
   void wake_before(Instant at) noexcept;
-  // Advances that threw std::bad_alloc so far.
+  // Times the thread ran out of memory so far (an advance, or setting up its next wait).
   uint64_t failed_advances() const noexcept;
 
  private:

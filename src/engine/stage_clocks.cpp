@@ -50,10 +50,14 @@ engine::StagePlan Engine::Impl::plan_stage(const Model& m, MatterId matter, Stag
 }
 
 void Engine::Impl::note_deadline(Instant at) noexcept {
+  lower_next_due(at);
+  if (realtime) realtime->wake_before(at);
+}
+
+void Engine::Impl::lower_next_due(Instant at) noexcept {
   Instant seen = next_due.load(std::memory_order_relaxed);
   while (at < seen && !next_due.compare_exchange_weak(seen, at, std::memory_order_seq_cst)) {
   }
-  if (realtime) realtime->wake_before(at);
 }
 
 void Engine::Impl::arm_timer(const Case& c, TimerWheel::Handle& handle, Instant at, uint64_t payload) {

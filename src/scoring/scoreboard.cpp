@@ -78,9 +78,9 @@ void Scoreboard::apply(const ScoreFact& f) {
       c.accepted_on_time += f.on_time;
       break;
     case ScoreFact::resolved:
+      d.resolve_ms.push_back(f.resolve_ms);  // first: out of memory, nothing is counted
       ++c.resolved;
       c.resolved_on_time += f.on_time;
-      d.resolve_ms.push_back(f.resolve_ms);
       break;
     case ScoreFact::evaluated:
       ++c.evaluated;

@@ -39,8 +39,26 @@ struct RealtimeTimerService::Impl {
     ticker.expires_after(std::chrono::milliseconds(std::max<Instant>(0, wake - now)));
     ticker.async_wait([this](const boost::system::error_code& error) {
       if (error) return;  // cancelled: rescheduled or shutting down
-      schedule(/*retry=*/!tick());
+      reschedule(/*retry=*/!tick());
     });
+  }
+
+  // schedule() on the io thread. Out of memory for the wait itself (setting it up allocates),
+  // nothing would wake the thread again: it pauses here instead, fires what is due, and tries
+  // again, until the service is being stopped.
+  void reschedule(bool retry) {
+    for (;;) {
+      try {
+        schedule(retry);
+        return;
+      } catch (const std::bad_alloc&) {
+        polls_out_of_memory.fetch_add(1, std::memory_order_relaxed);
+        if (io.stopped()) return;
+        std::this_thread::sleep_for(kRetryAfter);
+        if (io.stopped()) return;
+        retry = !tick();
+      }
+    }
   }
 
   // Fires what is due; false when a poll ran out of memory. Leaving this thread, that
@@ -95,7 +113,7 @@ TimerWheel::Handle RealtimeTimerService::arm(Instant deadline, uint64_t payload)
     try {
       boost::asio::post(impl_->io, [impl = impl_.get()] {
         impl->ticker.cancel();
-        impl->schedule();
+        impl->reschedule(/*retry=*/false);
       });
     } catch (...) {
       impl_->wheel.cancel(handle);

@@ -5,11 +5,19 @@
 // and score facts gathered for an event that never went out are dropped.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
 #include <new>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "oom/failing_allocator.hpp"
+#include "engine/realtime_driver.hpp"
 #include "support/engine_harness.hpp"
 #include "whistle/scoring.hpp"
 
@@ -100,6 +108,168 @@ TEST(EngineOutOfMemory, AFailedAdvanceHoldsBackNothing) {
         for (CaseId id = 1; id <= 50; ++id) ASSERT_TRUE(h.submit(id, "road", kG1, start).ok());
       },
       [](EngineHarness& h, Instant start) { return h.engine().advance(start + 2 * 86'400'000); });
+}
+
+// Each case's events, rendered, after advancing `h` to each instant in turn; an advance may be
+// made to run out of memory (after `allowed` allocations), and is then simply called again.
+std::map<CaseId, std::vector<std::string>> advance_50_cases(std::optional<size_t> allowed, bool* refused) {
+  const Instant start = whistle::testing::iso("2026-03-02T09:00:00+08:00");
+  EngineHarness h(start, whistle::testing::engine_model(), /*shards=*/1);
+  for (CaseId id = 1; id <= 50; ++id) EXPECT_TRUE(h.submit(id, "road", kG1, start + static_cast<Instant>(id)).ok());
+  const Instant first = start + 2 * 86'400'000;
+  if (allowed) {
+    FailAllocationsAfter fail(*allowed);
+    try {
+      (void)h.engine().advance(first);
+    } catch (const std::bad_alloc&) {
+    }
+    *refused = fail.refused();
+  }
+  EXPECT_TRUE(h.engine().advance(first).ok());  // memory back: finishes what the failed one left
+  EXPECT_TRUE(h.engine().advance(start + Instant{30} * 86'400'000).ok());
+  std::map<CaseId, std::vector<std::string>> by_case;
+  EventBatch batch;
+  while (h.engine().poll_events(batch) > 0) {
+    for (const Event& e : batch) by_case[e.case_id].push_back(whistle::testing::render(e, h.model()));
+  }
+  return by_case;
+}
+
+// An advance that runs out of memory leaves the rest of its work to the next one: every timer
+// still fires, in the same order, but the one being fired when the allocation failed (its case
+// may be left half done, as after any operation that throws).
+TEST(EngineOutOfMemory, AnAdvanceThatRunsOutIsFinishedByTheNext) {
+  const auto clean = advance_50_cases(std::nullopt, nullptr);
+  size_t warned = 0;
+  for (const auto& [id, events] : clean) warned += std::count_if(events.begin(), events.end(), [](const std::string& e) {
+    return e.rfind("warned", 0) == 0;
+  });
+  ASSERT_GE(warned, 50u) << "the advance fires too little to test";
+  size_t failures = 0;
+  for (size_t allowed = 0;; ++allowed) {
+    bool refused = false;
+    const auto got = advance_50_cases(allowed, &refused);
+    if (!refused) break;
+    ++failures;
+    size_t differ = 0;
+    for (const auto& [id, events] : clean) {
+      const auto it = got.find(id);
+      differ += it == got.end() || it->second != events;
+    }
+    EXPECT_LE(differ, 1u) << "allocation " << allowed << ": " << differ << " cases lost timers";
+  }
+  EXPECT_GT(failures, 0u);
+}
+
+// Polling out of memory: the merge of the threads' buffers (two threads submitted) or the
+// hand-over fails at each of its allocations in turn; polling again with memory back then
+// delivers every event once, in sequence.
+TEST(EngineOutOfMemory, APollThatRunsOutLosesNoEvent) {
+  const Instant start = whistle::testing::iso("2026-03-02T09:00:00+08:00");
+  size_t failures = 0;
+  for (size_t allowed = 0;; ++allowed) {
+    EngineHarness h(start, whistle::testing::engine_model());
+    std::thread other([&] {
+      for (CaseId id = 1; id <= 60; id += 2) EXPECT_TRUE(h.submit(id, "road", kG1, start + 1000).ok());
+    });
+    other.join();
+    for (CaseId id = 2; id <= 60; id += 2) ASSERT_TRUE(h.submit(id, "road", kG1, start + 1000).ok());
+    std::vector<uint64_t> seqs;
+    std::vector<CaseId> cases;
+    seqs.reserve(1000);
+    cases.reserve(1000);
+    EventBatch batch;
+    bool refused = false;
+    {
+      FailAllocationsAfter fail(allowed);
+      try {
+        while (h.engine().poll_events(batch, 7) > 0) {
+          for (const Event& e : batch) {
+            seqs.push_back(e.seq);
+            cases.push_back(e.case_id);
+          }
+        }
+      } catch (const std::bad_alloc&) {
+      }
+      refused = fail.refused();
+    }
+    while (h.engine().poll_events(batch, 7) > 0) {
+      for (const Event& e : batch) {
+        seqs.push_back(e.seq);
+        cases.push_back(e.case_id);
+      }
+    }
+    const std::string where = "allocation " + std::to_string(allowed);
+    ASSERT_EQ(seqs.size(), 60u) << where;  // one dispatched event per case
+    for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1) << where;
+    std::sort(cases.begin(), cases.end());
+    for (size_t i = 0; i < cases.size(); ++i) EXPECT_EQ(cases[i], i + 1) << where << ": lost or delivered twice";
+    if (!refused) break;
+    ++failures;
+  }
+  EXPECT_GT(failures, 0u);
+}
+
+// On the realtime clock: the engine's own thread runs out of memory while firing (its next
+// allocations fail, set from the event callback, which runs there). Each failed advance is
+// counted and tried again after the driver's pause, not at once, and the next one finishes the
+// batch: every case is warned, breached and escalated, but at most the one being fired.
+TEST(EngineOutOfMemory, TheRealtimeClockFinishesAfterAPause) {
+  constexpr CaseId kCases = 20;
+  constexpr size_t kFailures = 3;
+  const Instant t0 = whistle::testing::iso("2025-09-26T10:00:00+08:00");
+  std::atomic<Instant> fake{t0};
+  auto model = whistle::testing::engine_model();
+  EngineOptions options;
+  options.clock = EngineOptions::Clock::realtime;
+  options.clock_source = [&] { return fake.load(); };
+  auto engine = std::move(Engine::open(model, options)).value();
+  std::mutex m;
+  std::vector<std::pair<EventKind, CaseId>> seen;
+  seen.reserve(1000);  // the callback must not allocate: its thread's allocations are to fail
+  std::chrono::steady_clock::time_point failing_since{};
+  engine->set_event_callback([&](const Event& e) {
+    std::lock_guard lock(m);
+    if (seen.size() < seen.capacity()) seen.emplace_back(e.kind, e.case_id);
+    if (e.kind == EventKind::warned && failing_since == std::chrono::steady_clock::time_point{}) {
+      failing_since = std::chrono::steady_clock::now();
+      test::fail_next_allocations(kFailures);
+    }
+  });
+  for (CaseId id = 1; id <= kCases; ++id) {
+    Submission s;
+    s.id = id;
+    s.matter = model->find_matter("quick");
+    s.point = kG1;
+    ASSERT_TRUE(engine->submit(s).ok());
+  }
+  fake = t0 + 61 * 60'000;  // warnings, breaches and escalations all due
+  const auto count = [&](EventKind kind) {
+    return static_cast<size_t>(std::count_if(seen.begin(), seen.end(), [&](const auto& k) { return k.first == kind; }));
+  };
+  std::chrono::steady_clock::time_point done{};
+  for (int i = 0; i < 1000; ++i) {
+    {
+      std::lock_guard lock(m);
+      if (count(EventKind::escalated) >= kCases - 1 && engine->stats().realtime_out_of_memory > 0) {
+        done = std::chrono::steady_clock::now();
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the one lost, if any, stays lost
+  std::lock_guard lock(m);
+  const uint64_t failed = engine->stats().realtime_out_of_memory;
+  EXPECT_GE(failed, 1u);
+  EXPECT_LE(failed, kFailures);
+  EXPECT_GE(count(EventKind::warned), kCases - 1);
+  EXPECT_GE(count(EventKind::breached), kCases - 1);
+  EXPECT_GE(count(EventKind::escalated), kCases - 1);
+  // Paced: the thread paused before going on (an advance and the wait after it may both fail
+  // in one round, with one pause between; retried at once, all would be over in a few ms).
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(done - failing_since).count();
+  EXPECT_GE(waited, engine::RealtimeDriver::kRetryMs - 20) << failed << " failures";
 }
 
 }  // namespace
