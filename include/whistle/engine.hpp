@@ -141,7 +141,8 @@ class Engine {
 
   // Moves up to `max` pending events into `out` (replacing its contents); returns how many.
   size_t poll_events(EventBatch& out, size_t max = SIZE_MAX);
-  // From now on, events go to `callback` instead of the poll queue (pending ones first).
+  // From now on, events go to `callback` instead of the poll queue (pending ones first). The
+  // callback must not throw (the rest of the batch it was called for would be lost).
   void set_event_callback(std::function<void(const Event&)> callback);
 
   Status get_case(CaseId id, CaseInfo& out) const;

@@ -351,8 +351,9 @@ void EventLog::deliver() {
         continue;
       }
     } catch (...) {
-      // Out of memory (or a callback that threw): step down on the way out, or no one would
-      // deliver again. What was not delivered goes with the next deliver().
+      // Out of memory merging or taking (nothing was taken then: it goes with the next
+      // deliver()), or a callback that threw (the rest of its batch is lost: callbacks must not
+      // throw). Step down on the way out, or no one would deliver again.
       delivering_.store(false, std::memory_order_seq_cst);
       throw;
     }
