@@ -677,7 +677,7 @@ TEST(EngineRealtime, AnAdvanceThatRunsOutOfMemoryIsRetriedAfterAPause) {
   for (int i = 0; i < 500 && calls.load() < 6; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   driver.stop();
   EXPECT_GE(calls.load(), 6);  // it went on after the failures
-  EXPECT_EQ(driver.failed_advances(), 3u);
+  EXPECT_EQ(driver.out_of_memory(), 3u);
   EXPECT_GE(fourth_call_after_ms.load(), 3 * engine::RealtimeDriver::kRetryMs);
 }
 

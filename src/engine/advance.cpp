@@ -11,6 +11,7 @@
 // and the next advance finishes it.
 #include <algorithm>
 
+#include "common/reserve.hpp"
 #include "engine/engine_impl.hpp"
 
 namespace whistle {
@@ -47,7 +48,7 @@ void Engine::Impl::collect_due(engine::TimerLane& l, Instant window_end, std::ve
   for (bool more = true; more && l.next_due.load(std::memory_order_seq_cst) <= window_end;) {
     popped.clear();
     if (popped.capacity() < kBudget) popped.reserve(kBudget);
-    if (out.capacity() - out.size() < kBudget) out.reserve(std::max(out.size() + kBudget, 2 * out.capacity()));
+    reserve_more(out, kBudget);
     {
       std::lock_guard lock(l.lock);
       l.wheel.poll(window_end, kBudget, [&](Instant at, uint64_t payload) { popped.emplace_back(at, payload); });
@@ -117,7 +118,9 @@ Status Engine::Impl::advance_to(Instant now) {
   } catch (...) {
     // Out of memory: the batch stays open, and its window is due, so that the next advance
     // takes the lock (not the path above that only moves the clock) and finishes it. Without
-    // waking the realtime driver, whose retry is to come after a pause.
+    // waking the realtime driver, whose retry is to come after a pause. The score facts the
+    // timer being fired had gathered go (see dropping_facts_on_throw).
+    engine::scratch().facts.clear();
     lower_next_due(batch.window_start);
     throw;
   }
@@ -138,8 +141,7 @@ void Engine::Impl::work_through_batch() {
   std::vector<DueTimer>& follow_ups = batch.follow_ups;
   const auto later = [](const DueTimer& a, const DueTimer& b) { return b < a; };
   while (batch.next < batch.due.size() || !follow_ups.empty()) {
-    // Room for the follow-up a breach queues, before anything fires.
-    if (follow_ups.size() == follow_ups.capacity()) follow_ups.reserve(std::max<size_t>(64, 2 * follow_ups.capacity()));
+    reserve_more(follow_ups, 1);  // for the follow-up a breach queues, before anything fires
     DueTimer d;
     if (!follow_ups.empty() && (batch.next == batch.due.size() || follow_ups.front() < batch.due[batch.next])) {
       std::pop_heap(follow_ups.begin(), follow_ups.end(), later);
@@ -148,7 +150,7 @@ void Engine::Impl::work_through_batch() {
     } else {
       d = batch.due[batch.next++];
     }
-    engine::dropping_facts_on_throw([&] { fire(d, follow_ups); });
+    fire(d, follow_ups);
     log.deliver();
   }
   batch.phase = Phase::closed;

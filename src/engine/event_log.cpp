@@ -4,28 +4,23 @@
 #include <limits>
 #include <utility>
 
+#include "common/reserve.hpp"
+
 namespace whistle {
 
 EventLog::EventLog(Scoreboard scores, size_t shards) : next_shard_count_(shards, 0), scores_(std::move(scores)) {}
-
-// One copy per array: a run's data lie in the same order as its records, back to back.
-namespace {
-template <class V>
-void make_room(V& v, size_t more) {
-  if (v.capacity() - v.size() < more) v.reserve(std::max(v.size() + more, 2 * v.capacity()));
-}
-}  // namespace
 
 void EventLog::Buffer::reserve_run(const Buffer& from, size_t begin, size_t end) {
   if (begin == end) return;
   const Record& first = from.records[begin];
   const Record& last = from.records[end - 1];
-  make_room(records, end - begin);
-  make_room(units, last.units_at + last.units_count - first.units_at);
-  make_room(text, last.text_at + last.text_length - first.text_at);
-  make_room(facts, last.facts_at + last.facts_count - first.facts_at);
+  reserve_more(records, end - begin);
+  reserve_more(units, last.units_at + last.units_count - first.units_at);
+  reserve_more(text, last.text_at + last.text_length - first.text_at);
+  reserve_more(facts, last.facts_at + last.facts_count - first.facts_at);
 }
 
+// One copy per array: a run's data lie in the same order as its records, back to back.
 void EventLog::Buffer::append_run(const Buffer& from, size_t begin, size_t end) {
   if (begin == end) return;
   reserve_run(from, begin, end);  // first: nothing below allocates
@@ -118,18 +113,22 @@ void EventLog::number(Record& r, const Buffer& in) {
 }
 
 // Numbers b's records from `from` in place, up to the first whose shard predecessor has not
-// gone yet or that is later than `bound`; returns where it stopped.
-// numbered_to_ follows: out of memory, the caller moves what was numbered on to ready_.
+// gone yet or that is later than `bound`; returns where it stopped. Out of memory (counting a
+// fact), numbered_end() finds where it got to.
 size_t EventLog::number_in_place(Buffer& b, size_t from, Instant bound) {
   size_t i = from;
-  numbered_to_ = from;
   for (; i < b.records.size(); ++i) {
     Record& r = b.records[i];
     if (r.shard_count != next_shard_count_[r.shard] || r.at > bound) break;
     number(r, b);
-    numbered_to_ = i + 1;
   }
   return i;
+}
+
+// The end of b's numbered records from `from` on: numbering is in order and sets seq, 0 before.
+size_t EventLog::numbered_end(const Buffer& b, size_t from) {
+  while (from < b.records.size() && b.records[from].seq != 0) ++from;
+  return from;
 }
 
 // After take() emptied ready_: when its storage was a producer's buffer (the single-source
@@ -194,8 +193,9 @@ void EventLog::merge() {
     try {
       i = number_in_place(p, tb.head);
     } catch (...) {  // out of memory counting a fact: what was numbered goes on (room was made)
-      ready_.append_run(p, tb.head, numbered_to_);
-      tb.head = numbered_to_;
+      i = numbered_end(p, tb.head);
+      ready_.append_run(p, tb.head, i);
+      tb.head = i;
       throw;
     }
     if (tb.head == 0 && i == p.records.size()) {
@@ -240,12 +240,12 @@ void EventLog::merge() {
     ready_.reserve_run(p, best->head, p.records.size());  // before numbering, as above
     size_t end = best->head;
     try {
-      numbered_to_ = best->head;
-      number(p.records[best->head], p);
-      end = number_in_place(p, best->head + 1, bound);
+      number(p.records[end], p);  // picked: it goes even where `bound` (a held-back tie) would stop it
+      end = number_in_place(p, end + 1, bound);
     } catch (...) {  // as above
-      ready_.append_run(p, best->head, numbered_to_);
-      best->head = numbered_to_;
+      end = numbered_end(p, best->head);
+      ready_.append_run(p, best->head, end);
+      best->head = end;
       throw;
     }
     ready_.append_run(p, best->head, end);

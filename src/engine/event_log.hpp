@@ -125,6 +125,7 @@ class EventLog {
   void give_back();                          // under merge_mutex_
   void number(Record& r, const Buffer& in);  // under merge_mutex_
   size_t number_in_place(Buffer& b, size_t from, Instant bound = std::numeric_limits<Instant>::max());
+  static size_t numbered_end(const Buffer& b, size_t from);
   size_t take(EventBatch& out, size_t max);  // under merge_mutex_
 
   engine::PerThread<ThreadBuffer> threads_;  // one buffer per producing thread
@@ -135,7 +136,6 @@ class EventLog {
   size_t ready_head_ = 0;
   ThreadBuffer* ready_source_ = nullptr;    // the producer whose buffer ready_'s storage was, if any
   bool merge_unfinished_ = false;           // a merge ran out of memory before it was through
-  size_t numbered_to_ = 0;                  // number_in_place()'s progress
   Scoreboard scores_;
   std::shared_ptr<std::function<void(const Event&)>> callback_;
   std::atomic<bool> has_callback_{false};

@@ -17,7 +17,7 @@ struct RealtimeDriver::Loop {
   std::function<Instant()> next_due;
   std::function<Instant()> now;
   std::atomic<Instant> wake_at{0};
-  std::atomic<uint64_t> failed_advances{0};
+  std::atomic<uint64_t> out_of_memory{0};
   boost::asio::io_context io;
   boost::asio::steady_timer timer{io};
   std::thread thread;
@@ -27,7 +27,7 @@ struct RealtimeDriver::Loop {
   // the loop is being stopped, and goes round again.
   void run_once() {
     while (!wait(advance_once())) {
-      failed_advances.fetch_add(1, std::memory_order_relaxed);
+      out_of_memory.fetch_add(1, std::memory_order_relaxed);
       if (io.stopped()) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(RealtimeDriver::kRetryMs));
       if (io.stopped()) return;
@@ -45,7 +45,7 @@ struct RealtimeDriver::Loop {
       // it and tries again after a pause: the engine keeps what the failed advance had not
       // fired, and the next advance fires it first. The host sees the count in
       // Engine::stats().
-      failed_advances.fetch_add(1, std::memory_order_relaxed);
+      out_of_memory.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
   }
@@ -92,8 +92,8 @@ void RealtimeDriver::stop() noexcept {
 
 RealtimeDriver::~RealtimeDriver() { stop(); }
 
-uint64_t RealtimeDriver::failed_advances() const noexcept {
-  return loop_->failed_advances.load(std::memory_order_relaxed);
+uint64_t RealtimeDriver::out_of_memory() const noexcept {
+  return loop_->out_of_memory.load(std::memory_order_relaxed);
 }
 
 void RealtimeDriver::wake_before(Instant at) noexcept {

@@ -34,7 +34,7 @@ class RealtimeDriver {
   // Called when a timer due at `at` was armed: wakes the thread if it sleeps past it.
   void wake_before(Instant at) noexcept;
   // Times the thread ran out of memory so far (an advance, or setting up its next wait).
-  uint64_t failed_advances() const noexcept;
+  uint64_t out_of_memory() const noexcept;
 
  private:
   struct Loop;

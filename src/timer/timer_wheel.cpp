@@ -7,6 +7,8 @@
 #include <cstring>
 #include <new>
 
+#include "common/reserve.hpp"
+
 namespace whistle {
 
 // A fixed-size run of entries; a slot is a singly linked chain of them, newest first.
@@ -328,8 +330,7 @@ void TimerWheel::clear_run() noexcept {
 // Room for collect_current() to take `entries` more into ready_, and `chunks` free in the pool.
 // Out of line: collect_current() checks inline whether anything has to grow.
 void TimerWheel::make_room_to_collect(size_t entries, size_t chunks) {
-  const size_t needed = ready_.size() + entries;
-  if (needed > ready_.capacity()) ready_.reserve(std::max(needed, 2 * ready_.capacity()));
+  reserve_more(ready_, entries);
   pool_->reserve_chunks(chunks);
 }
 

@@ -28,6 +28,8 @@ using test::FailAllocationsAfter;
 using whistle::testing::EngineHarness;
 using whistle::testing::kG1;
 
+const Instant kStart = whistle::testing::iso("2026-03-02T09:00:00+08:00");  // a Monday
+
 // Runs `operation` with its allocations failing after 0, 1, 2, … in turn (each time on a fresh
 // engine, `prepare`d first), until one run needs no more than it was allowed. After each
 // failure, with memory back, four more cases on the same shard must have all their events
@@ -35,7 +37,7 @@ using whistle::testing::kG1;
 // the events (score facts the failed operation had gathered must not ride on a later event).
 template <class Prepare, class Operation>
 void check_nothing_held_back(Prepare prepare, Operation operation) {
-  const Instant start = whistle::testing::iso("2026-03-02T09:00:00+08:00");
+  const Instant start = kStart;
   size_t failures = 0;
   for (size_t allowed = 0;; ++allowed) {
     EngineHarness h(start, whistle::testing::engine_model(), /*shards=*/1);  // every case on one shard
@@ -113,7 +115,7 @@ TEST(EngineOutOfMemory, AFailedAdvanceHoldsBackNothing) {
 // Each case's events, rendered, after advancing `h` to each instant in turn; an advance may be
 // made to run out of memory (after `allowed` allocations), and is then simply called again.
 std::map<CaseId, std::vector<std::string>> advance_50_cases(std::optional<size_t> allowed, bool* refused) {
-  const Instant start = whistle::testing::iso("2026-03-02T09:00:00+08:00");
+  const Instant start = kStart;
   EngineHarness h(start, whistle::testing::engine_model(), /*shards=*/1);
   for (CaseId id = 1; id <= 50; ++id) EXPECT_TRUE(h.submit(id, "road", kG1, start + static_cast<Instant>(id)).ok());
   const Instant first = start + 2 * 86'400'000;
@@ -165,7 +167,7 @@ TEST(EngineOutOfMemory, AnAdvanceThatRunsOutIsFinishedByTheNext) {
 // hand-over fails at each of its allocations in turn; polling again with memory back then
 // delivers every event once, in sequence.
 TEST(EngineOutOfMemory, APollThatRunsOutLosesNoEvent) {
-  const Instant start = whistle::testing::iso("2026-03-02T09:00:00+08:00");
+  const Instant start = kStart;
   size_t failures = 0;
   for (size_t allowed = 0;; ++allowed) {
     EngineHarness h(start, whistle::testing::engine_model());
