@@ -23,15 +23,9 @@ uint32_t CaseTable::insert(CaseId id, uint64_t hash) {
   // bucket or this id with its slot.
   __atomic_store_n(&buckets_[i].id, id, __ATOMIC_RELAXED);
   __atomic_store_n(&buckets_[i].slot, slot, __ATOMIC_RELEASE);
-  ++count_;
+  __atomic_store_n(&count_, count_ + 1, __ATOMIC_RELAXED);  // read by prefetch_next_slot
   Case& c = *new (&at(slot)) Case{};
   c.id = id;
-  // The next case of this shard lands in the next slot, lines nobody has touched since the
-  // chunk was faulted in: ask for them now, for writing, so that insert finds them here.
-  if (count_ < capacity()) {
-    const char* next = reinterpret_cast<const char*>(&at(static_cast<uint32_t>(count_)));
-    for (size_t line = 0; line < sizeof(Case); line += 64) __builtin_prefetch(next + line, 1);
-  }
   return slot;
 }
 
@@ -79,6 +73,15 @@ void CaseTable::prefetch_record(CaseId id, uint64_t hash) const noexcept {
     for (size_t line = 0; line < sizeof(Case); line += 64) __builtin_prefetch(record + line);
     return;
   }
+}
+
+void CaseTable::prefetch_next_slot() const noexcept {
+  const View* v = view_.load(std::memory_order_acquire);
+  const size_t slot = __atomic_load_n(&count_, __ATOMIC_RELAXED);
+  if (slot >= chunk_start(static_cast<uint32_t>(v->chunks.size()))) return;  // no room yet
+  const uint32_t chunk = chunk_of(static_cast<uint32_t>(slot));
+  const char* record = reinterpret_cast<const char*>(v->chunks[chunk] + (slot - chunk_start(chunk)));
+  for (size_t line = 0; line < sizeof(Case); line += 64) __builtin_prefetch(record + line, 1);
 }
 
 void CaseTable::publish() {

@@ -60,6 +60,9 @@ class CaseTable {
   // name it. Takes no lock and waits for nothing but the bucket line: a case inserted or
   // moved by a rehash this instant may be missed, or a stale line loaded; both are harmless.
   void prefetch_record(CaseId id, uint64_t hash) const noexcept;
+  // Starts loading, for writing, the record the next insert will fill. Takes no lock: another
+  // thread's insert may take that slot first, and this one then waits for the next slot's lines.
+  void prefetch_next_slot() const noexcept;
   // Adds a case known to be absent; returns its slot, holding a default Case with this id.
   uint32_t insert(CaseId id, uint64_t hash);
   Case& at(uint32_t slot) noexcept { return chunks_[chunk_of(slot)][slot - chunk_start(chunk_of(slot))]; }

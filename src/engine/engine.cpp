@@ -203,6 +203,7 @@ Status Engine::submit(const Submission& sub) {
   // The case's bucket, and the shard's first line (lock, counters) if another core wrote it
   // last, arrive while the case is routed.
   s.cases.prefetch(hash);
+  s.cases.prefetch_next_slot();
   engine::prefetch_to_write(&s);
   // Route outside the shard lock (the lock is then held for the case's own update only),
   // against a version this thread pins until the new case holds it.
