@@ -322,17 +322,21 @@ struct TbbStore {
   }
 };
 
+// Every run does the same work: kStoreCases new cases in all, split between the threads, so
+// that one and two threads (and the two stores) insert, find and update the same records.
+constexpr size_t kStoreCases = 4'000'000;
+
 template <class Store>
 void BM_CaseStore(benchmark::State& state) {
-  constexpr size_t kCases = 4'000'000;
   static std::unique_ptr<Store> store;
-  if (state.thread_index() == 0) store = std::make_unique<Store>(kCases);
+  if (state.thread_index() == 0) store = std::make_unique<Store>(kStoreCases);
   const auto threads = static_cast<uint64_t>(state.threads());
   const auto me = static_cast<uint64_t>(state.thread_index());
   uint64_t i = 0;
   for (auto _ : state) {
-    // Per case: insert, then two updates (accept, resolve) as the lifecycle does.
-    const CaseId id = (i++ % (kCases / threads)) * threads + me + 1;
+    // Per case: insert, then two updates (accept, resolve) as the lifecycle does; the second
+    // names a neighbour's id, the other thread's case when there are two.
+    const CaseId id = me * (kStoreCases / threads) + i++ + 1;
     store->insert(id, kStart);
     benchmark::DoNotOptimize(store->update(id));
     benchmark::DoNotOptimize(store->update(id ^ 1));
@@ -344,8 +348,10 @@ BENCHMARK(BM_Submit)->Threads(1)->Threads(2)->UseRealTime()->Iterations(kSubmits
 BENCHMARK(BM_SubmitPairs)->Iterations(11)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lifecycle)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_MemoryPerOpenCase)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Threads(1)->Iterations(kStoreCases)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Threads(2)->Iterations(kStoreCases / 2)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Threads(1)->Iterations(kStoreCases)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Threads(2)->Iterations(kStoreCases / 2)->UseRealTime();
 
 }  // namespace
 }  // namespace whistle::bench
@@ -354,10 +360,10 @@ int main(int argc, char** argv) {
   return whistle::bench::run_benchmarks(
       argc, argv,
       {{"whistle's case store over tbb::concurrent_hash_map",
-        {{"BM_CaseStore<ShardedStore>/real_time/threads:1", "BM_CaseStore<TbbStore>/real_time/threads:1"},
-         {"BM_CaseStore<ShardedStore>/real_time/threads:2", "BM_CaseStore<TbbStore>/real_time/threads:2"}}},
+        {{"BM_CaseStore<ShardedStore>/iterations:4000000/real_time/threads:1", "BM_CaseStore<TbbStore>/iterations:4000000/real_time/threads:1"},
+         {"BM_CaseStore<ShardedStore>/iterations:2000000/real_time/threads:2", "BM_CaseStore<TbbStore>/iterations:2000000/real_time/threads:2"}}},
        {"2 threads over 1",
         {{"BM_Submit/iterations:1500000/real_time/threads:2", "BM_Submit/iterations:1500000/real_time/threads:1"},
-         {"BM_CaseStore<ShardedStore>/real_time/threads:2", "BM_CaseStore<ShardedStore>/real_time/threads:1"},
-         {"BM_CaseStore<TbbStore>/real_time/threads:2", "BM_CaseStore<TbbStore>/real_time/threads:1"}}}});
+         {"BM_CaseStore<ShardedStore>/iterations:2000000/real_time/threads:2", "BM_CaseStore<ShardedStore>/iterations:4000000/real_time/threads:1"},
+         {"BM_CaseStore<TbbStore>/iterations:2000000/real_time/threads:2", "BM_CaseStore<TbbStore>/iterations:4000000/real_time/threads:1"}}}});
 }
