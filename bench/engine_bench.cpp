@@ -7,7 +7,8 @@
 //   Lifecycle  submit → accept → resolve → verify → evaluate on the manual clock, a share of
 //              them late so warnings, breaches and escalations fire;
 //   Memory     bytes per open case (RSS and the engine's own count) at 10M open cases;
-//   CaseStore  the shards' case tables against tbb::concurrent_hash_map in the same run.
+//   CaseStore  the shards' case tables against tbb::concurrent_hash_map in the same run, with
+//              sequential and with scattered ids.
 #include <malloc.h>
 #include <tbb/concurrent_hash_map.h>
 

@@ -200,8 +200,8 @@ Status Engine::submit(const Submission& sub) {
   }
   const uint64_t hash = engine::mix_id(sub.id);
   Shard& s = e.shard_of(hash);
-  // The case's bucket, and the shard's first line (lock, counters) if another core wrote it
-  // last, arrive while the case is routed.
+  // The case's bucket, the record slot it will most likely take, and the shard's first line
+  // (lock, counters) if another core wrote it last, arrive while the case is routed.
   s.cases.prefetch(hash);
   s.cases.prefetch_next_slot();
   engine::prefetch_to_write(&s);
