@@ -412,7 +412,8 @@ void BM_CaseStore(benchmark::State& state) {
   uint64_t i = 0;
   for (auto _ : state) {
     // Per case: insert, then two updates (accept, resolve) as the lifecycle does; the second
-    // names a neighbour's id, the other thread's case when there are two.
+    // names id ^ 1: with sequential ids a neighbour of the same thread's (or one not yet in),
+    // with scattered ones almost always no case at all (a miss).
     const uint64_t n = me * (kStoreCases / threads) + i++ + 1;
     const CaseId id = scattered ? engine::mix_id(n) | 2 : n;  // | 2: never 0, and id ^ 1 neither
     store->insert(id, kStart);

@@ -3,10 +3,10 @@
 // 16,384 slots live in chunks that double (1,024 slots, then 1,024, 2,048, ...), every later
 // chunk is one 2 MiB huge page of 16,384 records: a small shard costs little memory, and a
 // large one costs one TLB entry per 16,384 cases instead of one per 32.
-// Thread model: guarded by the shard's lock, but for the two hints (prefetch, prefetch_record),
-// which take no lock: they read a published view (bucket array, mask, chunk list) that is
-// never freed while the table lives, and buckets through atomic loads (insert fills a bucket
-// with atomic stores). A bucket array replaced by a rehash is kept, its pages given back to
+// Thread model: guarded by the shard's lock, but for the three hints (prefetch,
+// prefetch_record, prefetch_next_slot), which take no lock: they read a published view (bucket
+// array, mask, chunk list) that is never freed while the table lives, and buckets and the
+// count through atomic loads (insert fills a bucket and bumps the count with atomic stores). A bucket array replaced by a rehash is kept, its pages given back to
 // the system, so a hint racing with the rehash reads zeros there, never freed memory.
 #pragma once
 
