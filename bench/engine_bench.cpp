@@ -376,6 +376,8 @@ struct TbbStore {
   using Map = tbb::concurrent_hash_map<CaseId, engine::Case, tbb::tbb_hash_compare<CaseId>,
                                        ArenaAllocator<std::pair<const CaseId, engine::Case>>>;
   Map map;
+  // The arena is reset before the map takes its buckets from it (the previous store, whose
+  // nodes it held, is gone by then: BM_CaseStore drops it first).
   explicit TbbStore(size_t expected) : map((PrefaultedArena::reset(), expected)) {}
   void insert(CaseId id, Instant at) {
     decltype(map)::accessor a;

@@ -6,8 +6,8 @@
 // Thread model: arm(), cancel() and size() may be called from any thread, also from a callback.
 // Out of memory: arm() throws std::bad_alloc having changed nothing. A poll on the service's
 // thread that runs out (or setting up its next wait) is counted (polls_out_of_memory()) and
-// tried again kRetryAfter later; the timers due stay due. on_fire must not throw: an exception leaving it would leave the
-// service's thread and end the process, as from any thread.
+// tried again kRetryAfter later; the timers due stay due. on_fire must not throw: an exception
+// leaving it would leave the service's thread and end the process, as from any thread.
 #pragma once
 
 #include <chrono>

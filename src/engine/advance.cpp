@@ -47,7 +47,7 @@ void Engine::Impl::collect_due(engine::TimerLane& l, Instant window_end, std::ve
   constexpr size_t kBudget = 4096;
   for (bool more = true; more && l.next_due.load(std::memory_order_seq_cst) <= window_end;) {
     popped.clear();
-    if (popped.capacity() < kBudget) popped.reserve(kBudget);
+    popped.reserve(kBudget);  // once: a no-op after the first
     reserve_more(out, kBudget);
     {
       std::lock_guard lock(l.lock);

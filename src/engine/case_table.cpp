@@ -58,30 +58,31 @@ CaseTable::~CaseTable() {
   for (Case* chunk : chunks_) std::free(chunk);  // records are trivially destructible
 }
 
+namespace {
+// Asks for every line of a record (kForWrite: in the state a write needs).
+template <int kForWrite>
+void prefetch_lines(const Case* record) noexcept {
+  const char* bytes = reinterpret_cast<const char*>(record);
+  for (size_t line = 0; line < sizeof(Case); line += 64) __builtin_prefetch(bytes + line, kForWrite);
+}
+}  // namespace
+
 void CaseTable::prefetch_record(CaseId id, uint64_t hash) const noexcept {
   const View* v = view_.load(std::memory_order_acquire);
-  const size_t capacity = chunk_start(static_cast<uint32_t>(v->chunks.size()));
   // A short probe: a bucket array given back to the system reads as zeros, never as empty.
   for (size_t i = hash & v->mask, probes = 0; probes < 8; i = (i + 1) & v->mask, ++probes) {
     const Bucket& b = v->buckets[i];
     const uint32_t slot = __atomic_load_n(&b.slot, __ATOMIC_ACQUIRE);
     if (slot == kNone) return;
     if (__atomic_load_n(&b.id, __ATOMIC_RELAXED) != id) continue;
-    if (slot >= capacity) return;
-    const uint32_t chunk = chunk_of(slot);
-    const char* record = reinterpret_cast<const char*>(v->chunks[chunk] + (slot - chunk_start(chunk)));
-    for (size_t line = 0; line < sizeof(Case); line += 64) __builtin_prefetch(record + line);
+    if (const Case* record = v->record(slot)) prefetch_lines<0>(record);
     return;
   }
 }
 
 void CaseTable::prefetch_next_slot() const noexcept {
   const View* v = view_.load(std::memory_order_acquire);
-  const size_t slot = __atomic_load_n(&count_, __ATOMIC_RELAXED);
-  if (slot >= chunk_start(static_cast<uint32_t>(v->chunks.size()))) return;  // no room yet
-  const uint32_t chunk = chunk_of(static_cast<uint32_t>(slot));
-  const char* record = reinterpret_cast<const char*>(v->chunks[chunk] + (slot - chunk_start(chunk)));
-  for (size_t line = 0; line < sizeof(Case); line += 64) __builtin_prefetch(record + line, 1);
+  if (const Case* record = v->record(__atomic_load_n(&count_, __ATOMIC_RELAXED))) prefetch_lines<1>(record);
 }
 
 void CaseTable::publish() {

@@ -103,6 +103,12 @@ class CaseTable {
     const Bucket* buckets;
     size_t mask;
     std::vector<Case*> chunks;
+    // The record of `slot`, or null when the slot lies beyond this view's chunks.
+    const Case* record(size_t slot) const noexcept {
+      if (slot >= chunk_start(static_cast<uint32_t>(chunks.size()))) return nullptr;
+      const uint32_t chunk = chunk_of(static_cast<uint32_t>(slot));
+      return chunks[chunk] + (slot - chunk_start(chunk));
+    }
   };
   void publish();
   void retire(HugeVector<Bucket>&& buckets);

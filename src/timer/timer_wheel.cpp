@@ -188,7 +188,8 @@ std::pair<TimerWheel::Chunk*, uint32_t> TimerWheel::detach(uint32_t list_index) 
 // to `pool` once read, so f may append to any list, the one the chain came from included. With
 // `prefetch`, the generations f will check are requested a chunk at a time. Should f throw
 // (bad_alloc from a chunk it needed), the entries not yet done go back to the list, so none is
-// lost: f must leave the entry it throws on undone, and `pool` must be the wheel's own.
+// lost: f must leave the entry it throws on undone, and `pool` must then be the wheel's own
+// (sweep drains its old pool with an f that cannot throw: its chunks were reserved first).
 template <class F>
 void TimerWheel::drain_chain(ChunkPool& pool, uint32_t list_index, Chunk* head, uint32_t fill, bool prefetch, F&& f) {
   uint32_t n = fill, i = 0;
