@@ -113,8 +113,8 @@ struct EngineStats {
   size_t memory_bytes = 0;      // case tables, timers, pending events (not the model)
   uint32_t rules_version = 0;
   // Realtime clock: times its thread ran out of memory (std::bad_alloc firing timers or setting
-  // up its next wait; each time it goes on 100 ms later). Nonzero means a case may have been
-  // left half done: treat it as out of memory (docs/cpp-guide.md).
+  // up its next wait; each time it goes on 100 ms later, with the timer it failed on). Nonzero
+  // means deadlines fired late, not that anything was lost (docs/cpp-guide.md).
   uint64_t realtime_out_of_memory = 0;
 };
 
@@ -124,6 +124,9 @@ class Engine {
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
+
+  // Out of memory, submit, act and each timer an advance fires throw std::bad_alloc having
+  // changed nothing (docs/cpp-guide.md); a batch keeps the submissions before the one that threw.
 
   // EEXISTS for a known id, ENOTFOUND for an unknown matter or place, EINVAL for an instant
   // before the clock or bad fields; nothing changes then.

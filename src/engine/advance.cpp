@@ -8,7 +8,8 @@
 // is 1m; warnings precede deadlines by a whole unit), so nothing armed while firing a window
 // falls inside it; the one exception, the escalation that follows a breach at the same
 // instant, is merged into the running batch. Out of memory, the batch stays open (AdvanceBatch)
-// and the next advance finishes it.
+// and the next advance finishes it, beginning with the timer whose firing failed (and was
+// taken back).
 #include <algorithm>
 
 #include "common/reserve.hpp"
@@ -118,9 +119,7 @@ Status Engine::Impl::advance_to(Instant now) {
   } catch (...) {
     // Out of memory: the batch stays open, and its window is due, so that the next advance
     // takes the lock (not the path above that only moves the clock) and finishes it. Without
-    // waking the realtime driver, whose retry is to come after a pause. The score facts the
-    // timer being fired had gathered go (see dropping_facts_on_throw).
-    engine::scratch().facts.clear();
+    // waking the realtime driver, whose retry is to come after a pause.
     lower_next_due(batch.window_start);
     throw;
   }
@@ -128,9 +127,8 @@ Status Engine::Impl::advance_to(Instant now) {
 }
 
 // Collects the open batch's timers from every lane (again, after a failure: a lane hands over
-// only what it still holds), sorts them, and fires them in order. A timer is taken off the
-// batch before it fires: if firing it throws, its case may be left half done, but the batch
-// goes on from the next one.
+// only what it still holds), sorts them, and fires them in order. A timer leaves the batch once
+// it has fired: firing is all or nothing, so after a bad_alloc the next advance fires it again.
 void Engine::Impl::work_through_batch() {
   using Phase = engine::AdvanceBatch::Phase;
   if (batch.phase == Phase::collecting) {
@@ -142,15 +140,22 @@ void Engine::Impl::work_through_batch() {
   const auto later = [](const DueTimer& a, const DueTimer& b) { return b < a; };
   while (batch.next < batch.due.size() || !follow_ups.empty()) {
     reserve_more(follow_ups, 1);  // for the follow-up a breach queues, before anything fires
-    DueTimer d;
-    if (!follow_ups.empty() && (batch.next == batch.due.size() || follow_ups.front() < batch.due[batch.next])) {
+    const bool from_follow_ups =
+        !follow_ups.empty() && (batch.next == batch.due.size() || follow_ups.front() < batch.due[batch.next]);
+    const DueTimer d = from_follow_ups ? follow_ups.front() : batch.due[batch.next];
+    const bool escalation_follows = fire(d);
+    if (from_follow_ups) {
       std::pop_heap(follow_ups.begin(), follow_ups.end(), later);
-      d = follow_ups.back();
       follow_ups.pop_back();
     } else {
-      d = batch.due[batch.next++];
+      ++batch.next;
     }
-    fire(d, follow_ups);
+    if (escalation_follows) {
+      DueTimer e = d;
+      e.rank = DueTimer::escalation;
+      follow_ups.push_back(e);
+      std::push_heap(follow_ups.begin(), follow_ups.end(), later);
+    }
     log.deliver();
   }
   batch.phase = Phase::closed;
@@ -158,55 +163,58 @@ void Engine::Impl::work_through_batch() {
 }
 
 // Fires one due timer under its shard's lock, if its clock still expects it.
-void Engine::Impl::fire(const DueTimer& d, std::vector<DueTimer>& follow_ups) {
+bool Engine::Impl::fire(const DueTimer& d) {
   Shard& s = *shards[d.shard];
   std::lock_guard lock(s.lock);
-  const uint64_t p = d.payload;
-  const uint16_t generation = engine::payload_generation(p);
-  if (engine::payload_kind(p) == engine::kPayloadSummons) {
-    engine::Summons& m = s.summons[engine::payload_index(p)];
-    Case& c = s.cases.at(m.slot);
-    if (m.generation != generation || c.id != d.case_id || m.reported || m.overdue || !c.is_open()) return;
-    m.timer = TimerWheel::kInvalidHandle;
-    m.overdue = true;
-    const UnitId unit[1] = {m.unit};
-    emit(s, c, EventKind::report_overdue, d.at, kNoUnit, unit, stage_of(Stage::report), {});
-    return;
-  }
-  const uint32_t slot = engine::payload_index(p);
-  Case& c = s.cases.at(slot);
-  StageClock& clock = c.clocks[engine::payload_kind(p)];
-  if (c.id != d.case_id || !clock.open || clock.generation != generation) return;
-  const uint8_t stage = stage_of(clock.stage);
-  if (d.rank == DueTimer::escalation) {
-    if (clock.phase != ClockPhase::escalate) return;
-    clock.timer = TimerWheel::kInvalidHandle;
-    escalate(s, slot, c, clock, d.at);
-    return;
-  }
-  clock.timer = TimerWheel::kInvalidHandle;
-  switch (clock.phase) {
-    case ClockPhase::warn:
-      emit(s, c, EventKind::warned, d.at, kNoUnit, {}, stage, {});
-      clock.phase = ClockPhase::breach;
-      arm_timer(c, clock.timer, clock.deadline, p);
-      return;
-    case ClockPhase::breach: {
-      clock.breached = true;
-      clock.phase = ClockPhase::escalate;
-      emit(s, c, EventKind::breached, d.at, kNoUnit, {}, stage, {});
-      DueTimer e = d;
-      e.rank = DueTimer::escalation;
-      follow_ups.push_back(e);
-      std::push_heap(follow_ups.begin(), follow_ups.end(), [](const DueTimer& a, const DueTimer& b) { return b < a; });
-      return;
+  return all_or_nothing(s, [&] {
+    const uint64_t p = d.payload;
+    const uint16_t generation = engine::payload_generation(p);
+    engine::Undo& u = engine::scratch().undo;
+    if (engine::payload_kind(p) == engine::kPayloadSummons) {
+      const uint32_t index = engine::payload_index(p);
+      engine::Summons& m = s.summons[index];
+      if (m.generation != generation || m.slot == kNone) return false;
+      Case& c = s.cases.at(m.slot);
+      if (c.id != d.case_id || m.reported || m.overdue || !c.is_open()) return false;
+      u.watch(c, m.slot);
+      u.watch_summons(index, m);
+      m.timer = TimerWheel::kInvalidHandle;
+      m.overdue = true;
+      const UnitId unit[1] = {m.unit};
+      emit(s, c, EventKind::report_overdue, d.at, kNoUnit, unit, stage_of(Stage::report), {});
+      return false;
     }
-    case ClockPhase::expire:
-      close_case(s, c);
-      emit(s, c, EventKind::closed, d.at, kNoUnit, {}, stage, "no_evaluation");
-      return;
-    default: return;
-  }
+    const uint32_t slot = engine::payload_index(p);
+    Case& c = s.cases.at(slot);
+    StageClock& clock = c.clocks[engine::payload_kind(p)];
+    if (c.id != d.case_id || !clock.open || clock.generation != generation) return false;
+    u.watch(c, slot);
+    const uint8_t stage = stage_of(clock.stage);
+    if (d.rank == DueTimer::escalation) {
+      if (clock.phase != ClockPhase::escalate) return false;
+      clock.timer = TimerWheel::kInvalidHandle;
+      escalate(s, slot, c, clock, d.at);
+      return false;
+    }
+    clock.timer = TimerWheel::kInvalidHandle;
+    switch (clock.phase) {
+      case ClockPhase::warn:
+        emit(s, c, EventKind::warned, d.at, kNoUnit, {}, stage, {});
+        clock.phase = ClockPhase::breach;
+        arm_timer(c, clock.timer, clock.deadline, p);
+        return false;
+      case ClockPhase::breach:
+        clock.breached = true;
+        clock.phase = ClockPhase::escalate;
+        emit(s, c, EventKind::breached, d.at, kNoUnit, {}, stage, {});
+        return true;
+      case ClockPhase::expire:
+        close_case(s, c);
+        emit(s, c, EventKind::closed, d.at, kNoUnit, {}, stage, "no_evaluation");
+        return false;
+      default: return false;
+    }
+  });
 }
 
 // The k-th escalation of a stage: up one centre, or a last notice to the top one. The next

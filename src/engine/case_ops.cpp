@@ -15,28 +15,27 @@ std::span<const UnitId> Engine::Impl::cooperating(const Shard& s, const Case& c)
   return {c.cooperating, c.cooperating_count};
 }
 
+// A list beyond the record's inline room is a fresh one: the case's old list (if any) is given
+// back once the operation is done, and the fresh one if it fails.
 void Engine::Impl::set_cooperating(Shard& s, Case& c, std::span<const UnitId> units) {
+  engine::Undo& u = engine::scratch().undo;
+  const uint32_t old = c.cooperating_extra;
   if (units.size() <= engine::kInlineCooperating) {
-    if (c.cooperating_extra != kNone) {
-      s.extra_cooperating[c.cooperating_extra].clear();
-      s.free_extra.push_back(c.cooperating_extra);
-      c.cooperating_extra = kNone;
-    }
     std::copy(units.begin(), units.end(), c.cooperating);
     c.cooperating_count = static_cast<uint8_t>(units.size());
-    return;
+    c.cooperating_extra = kNone;
+  } else {
+    const uint32_t fresh = s.take_cooperating_list();
+    u.flags |= engine::Undo::kNewExtra;  // before anything that may fail: an undo gives it back
+    u.new_extra = fresh;
+    s.extra_cooperating[fresh].assign(units.begin(), units.end());
+    c.cooperating_extra = fresh;
+    c.cooperating_count = 0;
   }
-  if (c.cooperating_extra == kNone) {
-    if (!s.free_extra.empty()) {
-      c.cooperating_extra = s.free_extra.back();
-      s.free_extra.pop_back();
-    } else {
-      c.cooperating_extra = static_cast<uint32_t>(s.extra_cooperating.size());
-      s.extra_cooperating.emplace_back();
-    }
+  if (old != kNone) {
+    u.flags |= engine::Undo::kReleasedExtra;
+    u.released_extra = old;
   }
-  s.extra_cooperating[c.cooperating_extra].assign(units.begin(), units.end());
-  c.cooperating_count = 0;
 }
 
 bool Engine::Impl::is_cooperating(const Shard& s, const Case& c, UnitId unit) const {
@@ -49,13 +48,22 @@ void Engine::Impl::add_cooperating(Shard& s, Case& c, UnitId unit) {
     c.cooperating[c.cooperating_count++] = unit;
     return;
   }
-  if (c.cooperating_extra == kNone) {
-    std::vector<UnitId> all(c.cooperating, c.cooperating + c.cooperating_count);
-    all.push_back(unit);
-    set_cooperating(s, c, all);
+  if (c.cooperating_extra == kNone) {  // the inline ones and this one move to a list
+    UnitId all[engine::kInlineCooperating + 1];
+    std::copy(c.cooperating, c.cooperating + c.cooperating_count, all);
+    all[c.cooperating_count] = unit;
+    set_cooperating(s, c, {all, size_t{c.cooperating_count} + 1});
     return;
   }
-  s.extra_cooperating[c.cooperating_extra].push_back(unit);
+  engine::Undo& u = engine::scratch().undo;
+  std::vector<UnitId>& list = s.extra_cooperating[c.cooperating_extra];
+  const bool own = !(u.has(engine::Undo::kNewExtra) && u.new_extra == c.cooperating_extra);
+  if (own && !u.has(engine::Undo::kGrownExtra)) {  // the case's list before: cut back on undo
+    u.flags |= engine::Undo::kGrownExtra;
+    u.grown_extra = c.cooperating_extra;
+    u.grown_from = list.size();
+  }
+  list.push_back(unit);
 }
 
 std::span<const UnitId> Engine::Impl::assignees(Shard& s, const Case& c) {
@@ -67,26 +75,36 @@ std::span<const UnitId> Engine::Impl::assignees(Shard& s, const Case& c) {
   return units;
 }
 
-void Engine::Impl::emit(Shard& s, const Case& c, EventKind kind, Instant at, UnitId actor,
+void Engine::Impl::emit(Shard&, const Case& c, EventKind kind, Instant at, UnitId actor,
                             std::span<const UnitId> units, uint8_t stage, std::string_view detail) {
-  EventDraft e;
+  engine::Undo& u = engine::scratch().undo;
+  EventDraft& e = u.event;
+  if (units.size() <= engine::Undo::kInlineUnits) {
+    std::copy(units.begin(), units.end(), u.inline_units);
+    e.units = {u.inline_units, units.size()};
+  } else {
+    u.units.assign(units.begin(), units.end());
+    e.units = u.units;
+  }
   e.kind = kind;
   e.case_id = c.id;
   e.at = at;
   e.actor = actor;
   e.stage = stage;
   e.level = c.level;
-  e.units = units;
-  e.detail = detail;
-  log.append(s.index, s.events, e, engine::scratch().facts);
-  ++s.events;  // only once the event is in: a bad_alloc from append leaves no gap in the count
-  engine::scratch().facts.clear();
+  e.detail = detail;  // the model's text, a literal or the caller's argument: alive until commit
+  u.flags |= engine::Undo::kStaged;
 }
 
-void Engine::Impl::close_case(Shard& s, Case& c) {
-  close_all_timers(s, c);
+// The case's clocks close now; its summons' timers, and its count as open, once done.
+void Engine::Impl::close_case(Shard&, Case& c) {
+  for (engine::StageClock& clock : c.clocks) {
+    if (clock.open) close_stage(c, clock.stage);
+  }
   c.state = CaseState::closed;
-  s.count_closed(c.version);
+  engine::Undo& u = engine::scratch().undo;
+  u.lane = c.lane;
+  u.flags |= engine::Undo::kCloseSummons | engine::Undo::kCountClosed;
 }
 
 }  // namespace whistle

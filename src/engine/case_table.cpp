@@ -29,6 +29,14 @@ uint32_t CaseTable::insert(CaseId id, uint64_t hash) {
   return slot;
 }
 
+void CaseTable::erase_last(CaseId id, uint64_t hash) noexcept {
+  size_t i = hash & mask_;
+  while (buckets_[i].id != id || buckets_[i].slot == kNone) i = (i + 1) & mask_;
+  __atomic_store_n(&buckets_[i].slot, kNone, __ATOMIC_RELEASE);  // a hint then sees it empty
+  __atomic_store_n(&buckets_[i].id, CaseId{0}, __ATOMIC_RELAXED);
+  __atomic_store_n(&count_, count_ - 1, __ATOMIC_RELAXED);
+}
+
 void CaseTable::reserve(size_t cases) {
   size_t buckets = kMinBuckets;
   while (buckets * 7 < cases * 10) buckets *= 2;
@@ -46,12 +54,17 @@ void CaseTable::reserve(size_t cases) {
 
 void CaseTable::add_chunk() {
   const auto chunk = static_cast<uint32_t>(chunks_.size());
-  chunks_.reserve(chunks_.size() + 1);  // so that push_back cannot throw after the allocation
+  // Everything that may allocate first, the chunk last (nothing after it can fail to free it).
+  chunks_.reserve(chunks_.size() + 1);
+  views_.reserve(views_.size() + 1);
+  std::unique_ptr<View> view = make_view();
+  view->chunks.reserve(chunks_.size() + 1);
   const size_t bytes = size_t{chunk_size(chunk)} * sizeof(Case);
   void* storage = bytes >= kHugePageBytes ? allocate_maybe_huge(bytes) : std::aligned_alloc(alignof(Case), bytes);
   if (storage == nullptr) throw std::bad_alloc();
   chunks_.push_back(static_cast<Case*>(storage));
-  publish();
+  view->chunks.push_back(static_cast<Case*>(storage));
+  publish(std::move(view));
 }
 
 CaseTable::~CaseTable() {
@@ -85,14 +98,18 @@ void CaseTable::prefetch_next_slot() const noexcept {
   if (const Case* record = v->record(__atomic_load_n(&count_, __ATOMIC_RELAXED))) prefetch_lines<1>(record);
 }
 
-void CaseTable::publish() {
-  views_.push_back(std::make_unique<View>(View{buckets_.data(), mask_, chunks_}));
+std::unique_ptr<CaseTable::View> CaseTable::make_view() const {
+  return std::make_unique<View>(View{buckets_.data(), mask_, chunks_});
+}
+
+void CaseTable::publish(std::unique_ptr<View> view) noexcept {
+  views_.push_back(std::move(view));
   view_.store(views_.back().get(), std::memory_order_release);
 }
 
 // Keeps a replaced bucket array mapped for hints that may still read it; whole pages of it go
 // back to the system (reading them again yields zeros), the rest stays resident.
-void CaseTable::retire(HugeVector<Bucket>&& buckets) {
+void CaseTable::retire(HugeVector<Bucket>&& buckets) noexcept {
   if (buckets.capacity() == 0) return;
   const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const auto begin = reinterpret_cast<uintptr_t>(buckets.data());
@@ -115,9 +132,16 @@ void CaseTable::rehash(size_t buckets) {
     while (fresh[i].slot != kNone) i = (i + 1) & mask;
     fresh[i] = b;
   }
+  // What may allocate before anything changes: out of memory, the old array stays in use, and
+  // no array a hint may be reading is freed.
+  std::unique_ptr<View> view = make_view();
+  view->buckets = fresh.data();
+  view->mask = mask;
+  views_.reserve(views_.size() + 1);
+  retired_.reserve(retired_.size() + 1);
   fresh.swap(buckets_);
   mask_ = mask;
-  publish();  // filled before it is published: a hint sees the new array whole
+  publish(std::move(view));  // filled before it is published: a hint sees the new array whole
   retire(std::move(fresh));
 }
 

@@ -63,8 +63,13 @@ class CaseTable {
   // Starts loading, for writing, the record the next insert will fill. Takes no lock: another
   // thread's insert may take that slot first, and this one then waits for the next slot's lines.
   void prefetch_next_slot() const noexcept;
-  // Adds a case known to be absent; returns its slot, holding a default Case with this id.
+  // Adds a case known to be absent; returns its slot, holding a default Case with this id. Out
+  // of memory, throws std::bad_alloc having changed nothing.
   uint32_t insert(CaseId id, uint64_t hash);
+  // Takes back the insert that returned the last slot (a failed submission), with nothing
+  // inserted since: its bucket lies on no other id's probe path (it was empty when each of
+  // them went in, and nothing is ever erased otherwise), so emptying it is enough.
+  void erase_last(CaseId id, uint64_t hash) noexcept;
   Case& at(uint32_t slot) noexcept { return chunks_[chunk_of(slot)][slot - chunk_start(chunk_of(slot))]; }
   const Case& at(uint32_t slot) const noexcept { return chunks_[chunk_of(slot)][slot - chunk_start(chunk_of(slot))]; }
   size_t size() const noexcept { return count_; }
@@ -110,8 +115,10 @@ class CaseTable {
       return chunks[chunk] + (slot - chunk_start(chunk));
     }
   };
-  void publish();
-  void retire(HugeVector<Bucket>&& buckets);
+  // A view of the current arrays, made (it allocates) before anything changes.
+  std::unique_ptr<View> make_view() const;
+  void publish(std::unique_ptr<View> view) noexcept;  // after views_.reserve(size + 1)
+  void retire(HugeVector<Bucket>&& buckets) noexcept;  // after retired_.reserve(size + 1)
 
   size_t count_ = 0;  // first: the member every insert writes (see Shard's layout)
   size_t mask_ = 0;

@@ -186,7 +186,7 @@ Status route_and_submit(Engine::Impl& e, Shard& s, uint64_t hash, const Submissi
     prepared.first = Engine::Impl::plan_stage(m, sub.matter, Stage::dispatch, at);
   }
   std::lock_guard lock(s.lock);
-  return engine::dropping_facts_on_throw([&] { return e.submit_locked(s, hash, sub, at, prepared); });
+  return e.all_or_nothing(s, [&] { return e.submit_locked(s, hash, sub, at, prepared); });
 }
 }  // namespace
 
@@ -238,7 +238,7 @@ Status Engine::act(const Action& a) {
     if (slot == kNone) {
       status = Status::not_found("unknown case " + std::to_string(a.case_id));
     } else {
-      status = engine::dropping_facts_on_throw([&] { return e.act_locked(s, s.cases.at(slot), slot, a, at); });
+      status = e.all_or_nothing(s, [&] { return e.act_locked(s, s.cases.at(slot), slot, a, at); });
     }
   }
   e.log.deliver();

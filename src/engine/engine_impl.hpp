@@ -20,6 +20,7 @@
 #include "engine/per_thread.hpp"
 #include "engine/spin_lock.hpp"
 #include "engine/text_arena.hpp"
+#include "engine/undo.hpp"
 #include "whistle/engine.hpp"
 #include "whistle/timer_wheel.hpp"
 
@@ -48,9 +49,14 @@ struct alignas(64) Shard {
   std::vector<uint32_t> open_by_version;  // open cases routed with each model version (but above)
 
   explicit Shard(uint32_t i) : index(i) {}
-  void count_opened(uint32_t version) {
+  // What count_opened(version) may allocate, made first: count_opened then cannot fail.
+  void prepare_count(uint32_t version) {
+    if (version != recent_version && open_by_version.size() <= recent_version) {
+      open_by_version.resize(recent_version + 1);
+    }
+  }
+  void count_opened(uint32_t version) noexcept {  // after prepare_count(version)
     if (version != recent_version) {  // a version's slot exists once it has been recent
-      if (open_by_version.size() <= recent_version) open_by_version.resize(recent_version + 1);
       open_by_version[recent_version] += recent_open;
       recent_version = version;
       recent_open = 0;
@@ -58,7 +64,23 @@ struct alignas(64) Shard {
     ++recent_open;
     ++open_cases;
   }
-  void count_closed(uint32_t version) {
+  // A cooperating-unit list for a case, empty. The free list keeps room for every list
+  // (reserved as lists are added), so that giving one back cannot fail.
+  uint32_t take_cooperating_list() {
+    if (!free_extra.empty()) {
+      const uint32_t list = free_extra.back();
+      free_extra.pop_back();
+      return list;
+    }
+    free_extra.reserve(extra_cooperating.size() + 1);
+    extra_cooperating.emplace_back();
+    return static_cast<uint32_t>(extra_cooperating.size() - 1);
+  }
+  void give_back_cooperating_list(uint32_t list) noexcept {
+    extra_cooperating[list].clear();
+    free_extra.push_back(list);  // within the room take_cooperating_list() made
+  }
+  void count_closed(uint32_t version) noexcept {
     --(version == recent_version ? recent_open : open_by_version[version]);
     --open_cases;
   }
@@ -93,24 +115,12 @@ struct Scratch {
   Route route;
   Location location;
   std::vector<UnitId> units;
-  std::vector<ScoreFact> facts;
+  std::vector<ScoreFact> facts;  // the staged event's
+  Undo undo;                     // the operation under way
 };
 inline Scratch& scratch() {
   thread_local Scratch s;
   return s;
-}
-
-// Runs an operation's work under its lock. Should it throw (bad_alloc), the score facts it had
-// gathered for its event are dropped first: left in scratch().facts they would go out with the
-// thread's next event, whatever case that is for. Costs nothing unless it throws.
-template <class F>
-decltype(auto) dropping_facts_on_throw(F&& f) {
-  try {
-    return f();
-  } catch (...) {
-    scratch().facts.clear();
-    throw;
-  }
 }
 
 // Channel names interned to small numbers; reads scan atomics, never lock.
@@ -249,6 +259,26 @@ struct Engine::Impl {
   }
   Status bad_instant(Instant at) const;
 
+  // ---- all or nothing (undo.cpp), under the shard's lock ----
+  // Runs f (an operation's work, returning its outcome) so that it changes everything or
+  // nothing: should it throw (bad_alloc), what it changed is taken back (engine/undo.hpp).
+  template <class F>
+  auto all_or_nothing(engine::Shard& s, F&& f) -> decltype(f()) {
+    engine::Undo& u = engine::scratch().undo;
+    u.reset();
+    try {
+      auto result = f();
+      commit(s, u);
+      return result;
+    } catch (...) {
+      roll_back(s, u);
+      throw;
+    }
+  }
+  // Appends the staged event (the last step that can fail), then makes the deferred changes.
+  void commit(engine::Shard& s, engine::Undo& u);
+  void roll_back(engine::Shard& s, engine::Undo& u) noexcept;
+
   // ---- cases (case_ops.cpp), under the shard's lock ----
   std::span<const UnitId> cooperating(const engine::Shard& s, const engine::Case& c) const;
   void set_cooperating(engine::Shard& s, engine::Case& c, std::span<const UnitId> units);
@@ -256,6 +286,7 @@ struct Engine::Impl {
   bool is_cooperating(const engine::Shard& s, const engine::Case& c, UnitId unit) const;
   // Primary then cooperating, into s.units.
   std::span<const UnitId> assignees(engine::Shard& s, const engine::Case& c);
+  // Stages the operation's event (one per operation): commit() appends it.
   void emit(engine::Shard& s, const engine::Case& c, EventKind kind, Instant at, UnitId actor,
                 std::span<const UnitId> units, uint8_t stage, std::string_view detail);
   void close_case(engine::Shard& s, engine::Case& c);
@@ -267,10 +298,10 @@ struct Engine::Impl {
   static const StageSla* stage_sla(const Model& m, MatterId matter, Stage stage, const Calendar** calendar);
   // Closes the stage's clock; returns whether it had breached (false when it was not open).
   bool close_stage(engine::Case& c, Stage stage);
-  void close_all_timers(engine::Shard& s, engine::Case& c);
   void summon(engine::Shard& s, uint32_t slot, engine::Case& c, UnitId unit, Instant at);
   engine::Summons* find_summons(engine::Shard& s, const engine::Case& c, UnitId unit, bool pending_only);
-  // Arms a timer of case c in its lane; cancels one (an invalid handle is a no-op).
+  // Arms a timer of case c in its lane (noted for an undo); cancels one once the operation is
+  // done (an invalid handle is a no-op).
   void arm_timer(const engine::Case& c, TimerWheel::Handle& handle, Instant at, uint64_t payload);
   void cancel_timer(const engine::Case& c, TimerWheel::Handle handle);
   // ---- timer lanes (engine.cpp) ----
@@ -284,7 +315,8 @@ struct Engine::Impl {
   Status advance_to(Instant now);
   void work_through_batch();
   void collect_due(engine::TimerLane& lane, Instant window_end, std::vector<engine::DueTimer>& out);
-  void fire(const engine::DueTimer& due, std::vector<engine::DueTimer>& follow_ups);
+  // All or nothing; true when a breach wants its first escalation at once (a follow-up).
+  bool fire(const engine::DueTimer& due);
   void escalate(engine::Shard& s, uint32_t slot, engine::Case& c, engine::StageClock& clock, Instant at);
   void note_deadline(Instant at) noexcept;   // lowers next_due, and wakes the realtime driver
   void lower_next_due(Instant at) noexcept;  // lowers next_due only

@@ -1,6 +1,7 @@
 // The operations of SPEC §3. Checks run in a fixed order — instant, actor, case, arguments,
 // permission (EDENIED, with a `denied` event), state (ESTATE) — and nothing changes unless all
-// pass; then the transition, its event, its score facts and its timers.
+// pass; then the transition, its event, its score facts and its timers, all or nothing
+// (all_or_nothing, engine/undo.hpp).
 #include <algorithm>
 #include <string>
 
@@ -52,8 +53,14 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
   }
   const uint8_t channel = channels.intern(sub.channel);
   if (channel == engine::ChannelTable::kMax) return Status::invalid("too many distinct channels (255)");
+  s.prepare_count(version_index);
   const uint32_t slot = s.cases.insert(sub.id, hash);
-  Case& c = s.cases.at(slot);
+  engine::Undo& u = engine::scratch().undo;
+  u.c = &s.cases.at(slot);
+  u.slot = slot;
+  u.flags |= engine::Undo::kInserted;
+  u.inserted_hash = hash;
+  Case& c = *u.c;
   c.received = at;
   c.matter = sub.matter;
   c.place = route.place;
@@ -61,10 +68,14 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
   c.channel = channel;
   c.lane = p.lane;
   if (!sub.external_ref.empty()) {
+    u.refs = s.refs.mark();
+    u.flags |= engine::Undo::kRefs;
     c.external_ref = s.refs.add(sub.external_ref);
     c.external_ref_length = static_cast<uint8_t>(sub.external_ref.size());
   }
   s.count_opened(version_index);
+  u.flags |= engine::Undo::kOpened;
+  u.opened_version = version_index;
 
   if (route.routed()) {
     c.state = CaseState::dispatched;
@@ -88,6 +99,7 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
 
 Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& a, Instant at) {
   const UnitId actor = a.actor;
+  engine::scratch().undo.watch(c, slot);
   // Most operations close a stage: its timer's generation is a random read, started now.
   if (c.clocks[0].timer != TimerWheel::kInvalidHandle || c.clocks[1].timer != TimerWheel::kInvalidHandle) {
     engine::TimerLane& l = lane(c.lane);
@@ -195,6 +207,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
         return {StatusCode::wrong_state, "unit " + base->units()[actor].code + " has no pending summons on " +
                                              case_text(c.id) + (c.is_open() ? "" : " (closed)")};
       }
+      engine::scratch().undo.watch_summons(static_cast<uint32_t>(m - s.summons.data()), *m);
       cancel_timer(c, m->timer);
       m->timer = TimerWheel::kInvalidHandle;
       m->reported = true;

@@ -1,7 +1,10 @@
 // Stage clocks: opening a stage arms its first timer (the warning, else the deadline) in the
-// case's timer lane; closing it cancels whatever timer is pending. The report stage lives in
-// summons records, one per summoned unit.
+// case's timer lane; closing it cancels whatever timer is pending, once the operation is done
+// (engine/undo.hpp). The report stage lives in summons records, one per summoned unit.
 #include <algorithm>
+#include <cassert>
+
+#include "common/reserve.hpp"
 
 #include "engine/engine_impl.hpp"
 #include "engine/realtime_driver.hpp"
@@ -60,21 +63,28 @@ void Engine::Impl::lower_next_due(Instant at) noexcept {
   }
 }
 
+// Arms a timer of the case under way, noted for an undo (the note's room is made first).
 void Engine::Impl::arm_timer(const Case& c, TimerWheel::Handle& handle, Instant at, uint64_t payload) {
+  engine::Undo& u = engine::scratch().undo;
+  reserve_more(u.armed, 1);
   engine::TimerLane& l = lane(c.lane);
   {
     std::lock_guard lock(l.lock);
     handle = l.wheel.arm(at, payload);
     if (at < l.next_due.load(std::memory_order_relaxed)) l.next_due.store(at, std::memory_order_seq_cst);
   }
+  u.lane = c.lane;
+  u.armed.push_back(handle);
   note_deadline(at);
 }
 
+// Cancels a timer once the operation is done (an invalid handle is a no-op).
 void Engine::Impl::cancel_timer(const Case& c, TimerWheel::Handle handle) {
   if (handle == TimerWheel::kInvalidHandle) return;
-  engine::TimerLane& l = lane(c.lane);
-  std::lock_guard lock(l.lock);
-  l.wheel.cancel(handle);
+  engine::Undo& u = engine::scratch().undo;
+  assert(u.cancel_count < engine::Undo::kMaxCancels);
+  u.lane = c.lane;
+  u.cancels[u.cancel_count++] = handle;
 }
 
 void Engine::Impl::arm_stage(Shard& s, uint32_t slot, Case& c, Stage stage, Instant from) {
@@ -115,17 +125,6 @@ bool Engine::Impl::close_stage(Case& c, Stage stage) {
   return false;
 }
 
-void Engine::Impl::close_all_timers(Shard& s, Case& c) {
-  for (StageClock& clock : c.clocks) {
-    if (clock.open) close_stage(c, clock.stage);
-  }
-  for (uint32_t i = c.summons; i != kNone; i = s.summons[i].next) {
-    Summons& m = s.summons[i];
-    cancel_timer(c, m.timer);
-    m.timer = TimerWheel::kInvalidHandle;
-  }
-}
-
 Summons* Engine::Impl::find_summons(Shard& s, const Case& c, UnitId unit, bool pending_only) {
   for (uint32_t i = c.summons; i != kNone; i = s.summons[i].next) {
     Summons& m = s.summons[i];
@@ -137,13 +136,15 @@ Summons* Engine::Impl::find_summons(Shard& s, const Case& c, UnitId unit, bool p
 // A new summons record at the head of the case's list, its report stage armed.
 void Engine::Impl::summon(Shard& s, uint32_t slot, Case& c, UnitId unit, Instant at) {
   uint32_t index;
-  if (s.free_summons != kNone) {
+  if (s.free_summons != kNone) {  // records an undo gave back
     index = s.free_summons;
     s.free_summons = s.summons[index].next;
   } else {
     index = static_cast<uint32_t>(s.summons.size());
     s.summons.emplace_back();
   }
+  // From here on the record heads the case's list: an undo gives back every record ahead of
+  // the list's old head.
   Summons& m = s.summons[index];
   const uint16_t generation = static_cast<uint16_t>(m.generation + 1);
   m = Summons{};

@@ -1,5 +1,6 @@
 // TextArena: short strings (external references) stored back to back in 64 KiB blocks that
-// never move; a string is a 32-bit handle plus its length. Append-only.
+// never move; a string is a 32-bit handle plus its length. Append-only (an operation that
+// fails takes back what it added: rollback).
 // Thread model: guarded by the owner's lock.
 #pragma once
 
@@ -24,6 +25,16 @@ class TextArena {
     std::memcpy(blocks_.back().get() + used_, text.data(), text.size());
     used_ += text.size();
     return handle;
+  }
+  // Where the next string goes; rollback(mark) forgets every string added after it.
+  struct Mark {
+    size_t blocks = 0;
+    size_t used = 0;
+  };
+  Mark mark() const noexcept { return {blocks_.size(), used_}; }
+  void rollback(const Mark& m) noexcept {
+    while (blocks_.size() > m.blocks) blocks_.pop_back();
+    used_ = m.used;
   }
   std::string_view get(uint32_t handle, size_t length) const {
     return {blocks_[handle >> kOffsetBits].get() + (handle & (kBlockBytes - 1)), length};
