@@ -1,19 +1,21 @@
 // The shard's case table against a std::unordered_map: ids in random order across every chunk
 // boundary (the doubling small chunks and the 2 MiB ones), records that never move as the
-// table grows, and absent ids; the lock-free hints racing with inserts and rehashes (TSan runs
-// this too).
+// table grows, and absent ids; taking back the last insert; the lock-free hints racing with
+// inserts and rehashes (TSan runs this too). And the reference-text arena's rollback.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <random>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/case_table.hpp"
 #include "engine/spin_lock.hpp"
+#include "engine/text_arena.hpp"
 
 namespace whistle::engine {
 namespace {
@@ -60,6 +62,58 @@ TEST(CaseTable, AgreesWithAMapAcrossEveryChunkBoundaryAndNeverMovesARecord) {
 
 // The hints read the table without its lock while another thread grows it through many
 // rehashes and new chunks: nothing a hint does may disturb the table (or, under TSan, race).
+// A failed submission takes its insert back (erase_last): the table must then be exactly as if
+// the insert had never happened, for every id, across rehashes and chunk boundaries, also when
+// the erased id sat in the middle of a long probe run (ids crowded onto few home buckets).
+TEST(CaseTable, TakingBackTheLastInsertLeavesTheTableAsBefore) {
+  for (const bool crowded : {false, true}) {
+    CaseTable table;
+    // Crowded: the hashes take few values, so probe runs grow long. A rehash places ids by
+    // their own hash, so the crowded table is sized up front and never rehashes.
+    if (crowded) table.reserve(4'000);
+    std::unordered_map<CaseId, uint32_t> reference;
+    std::mt19937_64 rng(crowded ? 11 : 12);
+    size_t erased = 0;
+    while (reference.size() < 40'000) {
+      const CaseId id = rng() | 1;
+      const uint64_t hash = crowded ? mix_id(id % 64) : mix_id(id);
+      if (reference.count(id) != 0) continue;
+      const uint32_t slot = table.insert(id, hash);
+      ASSERT_EQ(slot, reference.size());
+      if (rng() % 3 == 0) {
+        table.erase_last(id, hash);
+        ++erased;
+        ASSERT_EQ(table.find(id, hash), kNone);
+        ASSERT_EQ(table.size(), reference.size());
+        continue;
+      }
+      reference[id] = slot;
+      if (crowded && reference.size() == 2'000) break;
+    }
+    EXPECT_GT(erased, 500u);
+    for (const auto& [id, slot] : reference) {
+      const uint64_t hash = crowded ? mix_id(id % 64) : mix_id(id);
+      ASSERT_EQ(table.find(id, hash), slot) << id;
+      ASSERT_EQ(table.at(slot).id, id);
+    }
+  }
+}
+
+TEST(TextArena, RollbackForgetsWhatCameAfterTheMark) {
+  TextArena arena;
+  const uint32_t kept = arena.add("kept");
+  const TextArena::Mark mark = arena.mark();
+  const std::string big(TextArena::kMaxLength, 'x');
+  for (int i = 0; i < 600; ++i) arena.add(big);  // 150 KB: two more blocks
+  const size_t grown = arena.memory_bytes();
+  arena.rollback(mark);
+  EXPECT_LT(arena.memory_bytes(), grown);
+  EXPECT_EQ(arena.get(kept, 4), "kept");
+  const uint32_t next = arena.add("next");
+  EXPECT_EQ(next, kept + 4);  // right after the kept text, where the forgotten ones began
+  EXPECT_EQ(arena.get(next, 4), "next");
+}
+
 TEST(CaseTable, HintsTakeNoLockAndRaceSafelyWithInsertsAndRehashes) {
   CaseTable table;
   SpinLock lock;
