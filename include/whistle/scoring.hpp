@@ -96,13 +96,43 @@ class Scoreboard {
   static Scoreboard recount(const Model& model, int32_t utc_offset_minutes, std::span<const Event> events);
 
  private:
+  // A unit's resolve times in day order, in blocks that never move: the first holds 64, each
+  // next one twice as many up to 4,096, then 4,096 each. Storing one allocates only when a
+  // block fills (no allocation per resolution, and no long copy under the event merge's lock
+  // as a unit's history grows), and a unit that resolves little holds little.
+  class Samples {
+   public:
+    size_t size() const noexcept { return size_; }
+    int64_t operator[](size_t i) const noexcept {
+      const size_t b = block_of(i);
+      return blocks_[b][i - block_start(b)];
+    }
+    // Puts `value` at position `at` (almost always the end). Out of memory, throws having
+    // changed nothing.
+    void insert(size_t at, int64_t value);
+
+   private:
+    static constexpr size_t kFirstBits = 6, kLargeBits = 12;  // 64, then up to 4,096
+    static constexpr size_t kGrowing = kLargeBits - kFirstBits;  // blocks 0-5 grow
+    static constexpr size_t kGrowingEnd = (size_t{1} << kLargeBits) - (size_t{1} << kFirstBits);  // 4,032
+    static size_t block_of(size_t i) noexcept;
+    static size_t block_start(size_t b) noexcept;
+    int64_t& at(size_t i) noexcept {
+      const size_t b = block_of(i);
+      return blocks_[b][i - block_start(b)];
+    }
+    std::vector<std::vector<int64_t>> blocks_;  // each with room for its whole size
+    size_t size_ = 0;
+  };
   struct Day {
     ScoreCounts counts;
-    std::vector<int64_t> resolve_ms;
+    uint64_t resolve_end = 0;  // the day's resolve times end here (they begin where the day before's end)
   };
   struct UnitDays {
+    static constexpr size_t kDaysReserved = 64;  // room made on a unit's first fact
     int64_t first_day = 0;
     std::vector<Day> days;
+    Samples resolve_ms;
   };
   template <class Pick>
   ScoreCounts sum(Pick&& pick, Period period) const;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <bit>
 
 #include "whistle/scoring.hpp"
 
@@ -58,17 +59,47 @@ int64_t Scoreboard::day_of(Instant at) const noexcept {
   return floor_div(at + int64_t{offset_minutes_} * kMsPerMinute, kMsPerDay);
 }
 
+size_t Scoreboard::Samples::block_of(size_t i) noexcept {
+  if (i < kGrowingEnd) return static_cast<size_t>(std::bit_width((i >> kFirstBits) + 1)) - 1;
+  return kGrowing + ((i - kGrowingEnd) >> kLargeBits);
+}
+
+size_t Scoreboard::Samples::block_start(size_t b) noexcept {
+  if (b < kGrowing) return ((size_t{1} << b) - 1) << kFirstBits;
+  return kGrowingEnd + ((b - kGrowing) << kLargeBits);
+}
+
+void Scoreboard::Samples::insert(size_t i, int64_t value) {
+  if (size_ == block_start(blocks_.size())) {  // full: a block, before anything changes
+    const size_t b = blocks_.size();
+    std::vector<int64_t> block;
+    block.reserve(block_start(b + 1) - block_start(b));
+    blocks_.push_back(std::move(block));
+  }
+  blocks_.back().push_back(value);  // within the block's room
+  for (size_t k = size_; k > i; --k) at(k) = at(k - 1);  // a time earlier than the last day's: move up
+  if (i < size_) at(i) = value;
+  ++size_;
+}
+
+// Out of memory (a unit's days or resolve times growing), throws having counted nothing.
 void Scoreboard::apply(const ScoreFact& f) {
   if (f.unit >= units_.size()) return;
   UnitDays& u = units_[f.unit];
   const int64_t day = day_of(f.at);
-  if (u.days.empty()) u.first_day = day;
+  if (u.days.empty()) {
+    u.days.reserve(UnitDays::kDaysReserved);
+    u.first_day = day;
+  }
   if (day < u.first_day) {  // facts arrive in time order, but be safe: grow to the front
-    u.days.insert(u.days.begin(), static_cast<size_t>(u.first_day - day), Day{});
+    u.days.insert(u.days.begin(), static_cast<size_t>(u.first_day - day), Day{});  // no times: end 0
     u.first_day = day;
   }
   const auto index = static_cast<size_t>(day - u.first_day);
-  if (index >= u.days.size()) u.days.resize(index + 1);
+  if (index >= u.days.size()) {
+    const uint64_t end = u.days.empty() ? 0 : u.days.back().resolve_end;
+    u.days.resize(index + 1, Day{{}, end});
+  }
   Day& d = u.days[index];
   ScoreCounts& c = d.counts;
   switch (f.kind) {
@@ -78,7 +109,8 @@ void Scoreboard::apply(const ScoreFact& f) {
       c.accepted_on_time += f.on_time;
       break;
     case ScoreFact::resolved:
-      d.resolve_ms.push_back(f.resolve_ms);  // first: out of memory, nothing is counted
+      u.resolve_ms.insert(d.resolve_end, f.resolve_ms);  // first: out of memory, nothing is counted
+      for (size_t k = index; k < u.days.size(); ++k) ++u.days[k].resolve_end;
       ++c.resolved;
       c.resolved_on_time += f.on_time;
       break;
@@ -104,11 +136,11 @@ ScoreCounts Scoreboard::sum(Pick&& pick, Period period) const {
     if (u.days.empty()) continue;
     const int64_t from = std::max(period.first_day, u.first_day);
     const int64_t to = std::min(period.end_day, u.first_day + static_cast<int64_t>(u.days.size()));
-    for (int64_t day = from; day < to; ++day) {
-      const Day& d = u.days[static_cast<size_t>(day - u.first_day)];
-      total += d.counts;
-      samples.insert(samples.end(), d.resolve_ms.begin(), d.resolve_ms.end());
-    }
+    if (from >= to) continue;
+    for (int64_t day = from; day < to; ++day) total += u.days[static_cast<size_t>(day - u.first_day)].counts;
+    const auto first = static_cast<size_t>(from - u.first_day), last = static_cast<size_t>(to - u.first_day);
+    const uint64_t begin = first == 0 ? 0 : u.days[first - 1].resolve_end;
+    for (uint64_t i = begin; i < u.days[last - 1].resolve_end; ++i) samples.push_back(u.resolve_ms[i]);
   }
   if (!samples.empty()) {
     // The lower median: an actual resolve time, the same however the samples were gathered.

@@ -11,6 +11,7 @@ thread_local bool t_limited = false;
 thread_local std::size_t t_left = 0;
 thread_local bool t_refused = false;
 thread_local std::size_t t_fail_next = 0;
+thread_local std::size_t t_made = 0;
 
 // False when this allocation is to fail.
 bool may_allocate() noexcept {
@@ -29,6 +30,7 @@ bool may_allocate() noexcept {
 
 void* allocate(std::size_t bytes, std::size_t alignment) noexcept {
   if (!may_allocate()) return nullptr;
+  ++t_made;
   if (bytes == 0) bytes = 1;
   if (alignment <= alignof(std::max_align_t)) return std::malloc(bytes);
   return std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment);
@@ -44,6 +46,8 @@ FailAllocationsAfter::~FailAllocationsAfter() { t_limited = false; }
 bool FailAllocationsAfter::refused() const { return t_refused; }
 
 void fail_next_allocations(std::size_t count) { t_fail_next = count; }
+
+std::size_t allocations_made() { return t_made; }
 
 }  // namespace whistle::test
 

@@ -23,4 +23,7 @@ class FailAllocationsAfter {
 // on a thread the test does not control, set from a callback that runs there.
 void fail_next_allocations(std::size_t count);
 
+// Allocations the calling thread has made so far (through operator new, every form).
+std::size_t allocations_made();
+
 }  // namespace whistle::test

@@ -1,0 +1,90 @@
+// The scoreboard against a brute-force recount of the facts it was given: random facts of every
+// kind for every unit, over days given out of order now and then (as a merge of several
+// threads' events can near midnight), and more resolutions for one unit than a block of resolve
+// times holds; every count and the median resolve time, per unit, node and platform, for
+// random periods.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "support/engine_model.hpp"
+#include "whistle/scoring.hpp"
+
+namespace whistle {
+namespace {
+
+constexpr Instant kDay = 86'400'000;
+constexpr Instant kT0 = Instant{20'000} * kDay;  // day 20000 (UTC)
+
+ScoreCounts brute_force(const std::vector<ScoreFact>& facts, const Scoreboard& board, Period period,
+                        const std::vector<bool>& picked) {
+  ScoreCounts c;
+  std::vector<int64_t> times;
+  for (const ScoreFact& f : facts) {
+    const int64_t day = board.day_of(f.at);
+    if (!picked[f.unit] || day < period.first_day || day >= period.end_day) continue;
+    switch (f.kind) {
+      case ScoreFact::received: ++c.received; break;
+      case ScoreFact::accepted: ++c.accepted, c.accepted_on_time += f.on_time; break;
+      case ScoreFact::resolved:
+        ++c.resolved, c.resolved_on_time += f.on_time;
+        times.push_back(f.resolve_ms);
+        break;
+      case ScoreFact::evaluated: ++c.evaluated, c.satisfied += f.score >= 4; break;
+      case ScoreFact::returned: ++c.returned; break;
+      case ScoreFact::redone: ++c.redone; break;
+      case ScoreFact::summoned: ++c.summoned; break;
+      case ScoreFact::reported: c.reported_on_time += f.on_time; break;
+      case ScoreFact::escalated: ++c.escalations; break;
+    }
+  }
+  if (!times.empty()) {
+    std::sort(times.begin(), times.end());
+    c.median_resolve_ms = times[(times.size() - 1) / 2];  // the lower median
+  }
+  return c;
+}
+
+TEST(Scoreboard, EqualsABruteForceRecountOfItsFacts) {
+  const auto model = whistle::testing::engine_model();
+  const auto units = static_cast<UnitId>(model->units().size());
+  Scoreboard board(*model, 0);
+  std::vector<ScoreFact> facts;
+  std::mt19937_64 rng(5);
+  Instant clock = kT0;
+  for (int i = 0; i < 30'000; ++i) {
+    clock += static_cast<Instant>(rng() % (kDay / 500));  // about 40 days in all
+    ScoreFact f{static_cast<ScoreFact::Kind>(rng() % 9), rng() % 2 == 0, static_cast<uint8_t>(1 + rng() % 5),
+                static_cast<UnitId>(rng() % units), clock, static_cast<int64_t>(rng() % 1'000'000)};
+    if (i % 3 == 0) f.kind = ScoreFact::resolved;
+    if (i % 2 == 0) f.unit = 0;  // one busy unit: more resolve times than a block holds
+    if (rng() % 50 == 0) f.at -= static_cast<Instant>(rng() % (3 * kDay));  // a day or more late
+    if (i == 20'000) f.at = kT0 - 5 * kDay;  // before any day the unit had: days grow at the front
+    board.apply(f);
+    facts.push_back(f);
+  }
+  size_t unit0_resolved = 0;
+  for (const ScoreFact& f : facts) unit0_resolved += f.unit == 0 && f.kind == ScoreFact::resolved;
+  ASSERT_GT(unit0_resolved, 4096u);
+  const int64_t first = board.day_of(kT0) - 6, last = board.day_of(clock) + 2;
+  for (int q = 0; q < 300; ++q) {
+    Period p;
+    if (q > 0) {
+      p.first_day = first + static_cast<int64_t>(rng() % static_cast<uint64_t>(last - first));
+      p.end_day = p.first_day + 1 + static_cast<int64_t>(rng() % 20);
+    }
+    const UnitId unit = q % 4 == 0 ? 0 : static_cast<UnitId>(rng() % units);
+    std::vector<bool> one(units, false);
+    one[unit] = true;
+    ASSERT_EQ(board.unit_counts(unit, p), brute_force(facts, board, p, one)) << "unit " << unit << " query " << q;
+    const Platform platform = model->units()[unit].platform;
+    std::vector<bool> same(units, false);
+    for (UnitId u = 0; u < units; ++u) same[u] = model->units()[u].platform == platform;
+    ASSERT_EQ(board.platform_counts(platform, p), brute_force(facts, board, p, same)) << "query " << q;
+  }
+}
+
+}  // namespace
+}  // namespace whistle
