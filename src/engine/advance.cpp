@@ -176,7 +176,7 @@ bool Engine::Impl::fire(const DueTimer& d) {
       if (m.generation != generation || m.slot == kNone) return false;
       Case& c = s.cases.at(m.slot);
       if (c.id != d.case_id || m.reported || m.overdue || !c.is_open()) return false;
-      u.watch(c, m.slot);
+      u.watch(c);
       u.watch_summons(index, m);
       m.timer = TimerWheel::kInvalidHandle;
       m.overdue = true;
@@ -188,7 +188,7 @@ bool Engine::Impl::fire(const DueTimer& d) {
     Case& c = s.cases.at(slot);
     StageClock& clock = c.clocks[engine::payload_kind(p)];
     if (c.id != d.case_id || !clock.open || clock.generation != generation) return false;
-    u.watch(c, slot);
+    u.watch(c);
     const uint8_t stage = stage_of(clock.stage);
     if (d.rank == DueTimer::escalation) {
       if (clock.phase != ClockPhase::escalate) return false;

@@ -1,6 +1,7 @@
 // Small pieces of case state shared by operations and timers: cooperating lists, events,
 // closing.
 #include <algorithm>
+#include <cassert>
 
 #include "engine/engine_impl.hpp"
 
@@ -78,6 +79,7 @@ std::span<const UnitId> Engine::Impl::assignees(Shard& s, const Case& c) {
 void Engine::Impl::emit(Shard&, const Case& c, EventKind kind, Instant at, UnitId actor,
                             std::span<const UnitId> units, uint8_t stage, std::string_view detail) {
   engine::Undo& u = engine::scratch().undo;
+  assert(!u.has(engine::Undo::kStaged));  // one event per operation
   EventDraft& e = u.event;
   if (units.size() <= engine::Undo::kInlineUnits) {
     std::copy(units.begin(), units.end(), u.inline_units);

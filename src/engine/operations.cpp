@@ -57,7 +57,6 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
   const uint32_t slot = s.cases.insert(sub.id, hash);
   engine::Undo& u = engine::scratch().undo;
   u.c = &s.cases.at(slot);
-  u.slot = slot;
   u.flags |= engine::Undo::kInserted;
   u.inserted_hash = hash;
   Case& c = *u.c;
@@ -99,7 +98,7 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
 
 Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& a, Instant at) {
   const UnitId actor = a.actor;
-  engine::scratch().undo.watch(c, slot);
+  engine::scratch().undo.watch(c);
   // Most operations close a stage: its timer's generation is a random read, started now.
   if (c.clocks[0].timer != TimerWheel::kInvalidHandle || c.clocks[1].timer != TimerWheel::kInvalidHandle) {
     engine::TimerLane& l = lane(c.lane);

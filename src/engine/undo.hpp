@@ -12,7 +12,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 #include <vector>
 
 #include "engine/case_record.hpp"
@@ -38,9 +37,8 @@ struct Undo {
     kStaged = 1u << 9,          // the event, appended last
   };
   uint32_t flags = 0;
-  // The case as it was (c null until the operation names one; for submit, the slot it took).
+  // The case as it was (c null until the operation names one; for submit, the record it took).
   Case* c = nullptr;
-  uint32_t slot = kNone;
   Case before;
   uint64_t inserted_hash = 0;
   uint32_t opened_version = 0;
@@ -72,9 +70,8 @@ struct Undo {
     armed.clear();
   }
   // Notes the case the operation is about to change (once per operation).
-  void watch(Case& record, uint32_t record_slot) noexcept {
+  void watch(Case& record) noexcept {
     c = &record;
-    slot = record_slot;
     before = record;
   }
   // Notes a summons record about to change in place (at most one per operation).
