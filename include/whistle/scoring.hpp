@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "whistle/events.hpp"
@@ -103,7 +104,7 @@ class Scoreboard {
   class Samples {
    public:
     size_t size() const noexcept { return size_; }
-    int64_t operator[](size_t i) const noexcept {
+    const int64_t& operator[](size_t i) const noexcept {
       const size_t b = block_of(i);
       return blocks_[b][i - block_start(b)];
     }
@@ -117,10 +118,7 @@ class Scoreboard {
     static constexpr size_t kGrowingEnd = (size_t{1} << kLargeBits) - (size_t{1} << kFirstBits);  // 4,032
     static size_t block_of(size_t i) noexcept;
     static size_t block_start(size_t b) noexcept;
-    int64_t& at(size_t i) noexcept {
-      const size_t b = block_of(i);
-      return blocks_[b][i - block_start(b)];
-    }
+    int64_t& at(size_t i) noexcept { return const_cast<int64_t&>(std::as_const(*this)[i]); }
     std::vector<std::vector<int64_t>> blocks_;  // each with room for its whole size
     size_t size_ = 0;
   };

@@ -181,7 +181,7 @@ bool Engine::Impl::fire(const DueTimer& d) {
       m.timer = TimerWheel::kInvalidHandle;
       m.overdue = true;
       const UnitId unit[1] = {m.unit};
-      emit(s, c, EventKind::report_overdue, d.at, kNoUnit, unit, stage_of(Stage::report), {});
+      emit(c, EventKind::report_overdue, d.at, kNoUnit, unit, stage_of(Stage::report), {});
       return false;
     }
     const uint32_t slot = engine::payload_index(p);
@@ -199,18 +199,18 @@ bool Engine::Impl::fire(const DueTimer& d) {
     clock.timer = TimerWheel::kInvalidHandle;
     switch (clock.phase) {
       case ClockPhase::warn:
-        emit(s, c, EventKind::warned, d.at, kNoUnit, {}, stage, {});
+        emit(c, EventKind::warned, d.at, kNoUnit, {}, stage, {});
         clock.phase = ClockPhase::breach;
         arm_timer(c, clock.timer, clock.deadline, p);
         return false;
       case ClockPhase::breach:
         clock.breached = true;
         clock.phase = ClockPhase::escalate;
-        emit(s, c, EventKind::breached, d.at, kNoUnit, {}, stage, {});
+        emit(c, EventKind::breached, d.at, kNoUnit, {}, stage, {});
         return true;
       case ClockPhase::expire:
-        close_case(s, c);
-        emit(s, c, EventKind::closed, d.at, kNoUnit, {}, stage, "no_evaluation");
+        close_case(c);
+        emit(c, EventKind::closed, d.at, kNoUnit, {}, stage, "no_evaluation");
         return false;
       default: return false;
     }
@@ -225,7 +225,7 @@ void Engine::Impl::escalate(Shard& s, uint32_t slot, Case& c, StageClock& clock,
   if (c.primary != kNoUnit) engine::scratch().facts.push_back({ScoreFact::escalated, false, 0, c.primary, at, 0});
   if (above == kNoUnit) {
     const UnitId top[1] = {c.supervisor};
-    emit(s, c, EventKind::escalated, at, kNoUnit, c.supervisor == kNoUnit ? std::span<const UnitId>{} : top, stage,
+    emit(c, EventKind::escalated, at, kNoUnit, c.supervisor == kNoUnit ? std::span<const UnitId>{} : top, stage,
          "top");
     clock.phase = ClockPhase::idle;
     return;
@@ -233,7 +233,7 @@ void Engine::Impl::escalate(Shard& s, uint32_t slot, Case& c, StageClock& clock,
   c.supervisor = above;
   ++c.level;
   const UnitId unit[1] = {above};
-  emit(s, c, EventKind::escalated, at, kNoUnit, unit, stage, {});
+  emit(c, EventKind::escalated, at, kNoUnit, unit, stage, {});
   ++clock.escalations;
   const Calendar* calendar = nullptr;
   const StageSla* sla = stage_sla(c, clock.stage, &calendar);

@@ -76,8 +76,8 @@ std::span<const UnitId> Engine::Impl::assignees(Shard& s, const Case& c) {
   return units;
 }
 
-void Engine::Impl::emit(Shard&, const Case& c, EventKind kind, Instant at, UnitId actor,
-                            std::span<const UnitId> units, uint8_t stage, std::string_view detail) {
+void Engine::Impl::emit(const Case& c, EventKind kind, Instant at, UnitId actor, std::span<const UnitId> units,
+                        uint8_t stage, std::string_view detail) {
   engine::Undo& u = engine::scratch().undo;
   assert(!u.has(engine::Undo::kStaged));  // one event per operation
   EventDraft& e = u.event;
@@ -99,14 +99,12 @@ void Engine::Impl::emit(Shard&, const Case& c, EventKind kind, Instant at, UnitI
 }
 
 // The case's clocks close now; its summons' timers, and its count as open, once done.
-void Engine::Impl::close_case(Shard&, Case& c) {
+void Engine::Impl::close_case(Case& c) {
   for (engine::StageClock& clock : c.clocks) {
     if (clock.open) close_stage(c, clock.stage);
   }
   c.state = CaseState::closed;
-  engine::Undo& u = engine::scratch().undo;
-  u.lane = c.lane;
-  u.flags |= engine::Undo::kCloseSummons | engine::Undo::kCountClosed;
+  engine::scratch().undo.flags |= engine::Undo::kCloseSummons | engine::Undo::kCountClosed;
 }
 
 }  // namespace whistle

@@ -57,8 +57,7 @@ void CaseTable::add_chunk() {
   // Everything that may allocate first, the chunk last (nothing after it can fail to free it).
   chunks_.reserve(chunks_.size() + 1);
   views_.reserve(views_.size() + 1);
-  std::unique_ptr<View> view = make_view();
-  view->chunks.reserve(chunks_.size() + 1);
+  std::unique_ptr<View> view = make_view(buckets_.data(), mask_);
   const size_t bytes = size_t{chunk_size(chunk)} * sizeof(Case);
   void* storage = bytes >= kHugePageBytes ? allocate_maybe_huge(bytes) : std::aligned_alloc(alignof(Case), bytes);
   if (storage == nullptr) throw std::bad_alloc();
@@ -98,8 +97,11 @@ void CaseTable::prefetch_next_slot() const noexcept {
   if (const Case* record = v->record(__atomic_load_n(&count_, __ATOMIC_RELAXED))) prefetch_lines<1>(record);
 }
 
-std::unique_ptr<CaseTable::View> CaseTable::make_view() const {
-  return std::make_unique<View>(View{buckets_.data(), mask_, chunks_});
+std::unique_ptr<CaseTable::View> CaseTable::make_view(const Bucket* buckets, size_t mask) const {
+  auto view = std::make_unique<View>(View{buckets, mask, {}});
+  view->chunks.reserve(chunks_.size() + 1);
+  view->chunks.assign(chunks_.begin(), chunks_.end());
+  return view;
 }
 
 void CaseTable::publish(std::unique_ptr<View> view) noexcept {
@@ -134,9 +136,7 @@ void CaseTable::rehash(size_t buckets) {
   }
   // What may allocate before anything changes: out of memory, the old array stays in use, and
   // no array a hint may be reading is freed.
-  std::unique_ptr<View> view = make_view();
-  view->buckets = fresh.data();
-  view->mask = mask;
+  std::unique_ptr<View> view = make_view(fresh.data(), mask);
   views_.reserve(views_.size() + 1);
   retired_.reserve(retired_.size() + 1);
   fresh.swap(buckets_);

@@ -6,8 +6,9 @@
 // Thread model: guarded by the shard's lock, but for the three hints (prefetch,
 // prefetch_record, prefetch_next_slot), which take no lock: they read a published view (bucket
 // array, mask, chunk list) that is never freed while the table lives, and buckets and the
-// count through atomic loads (insert fills a bucket and bumps the count with atomic stores). A bucket array replaced by a rehash is kept, its pages given back to
-// the system, so a hint racing with the rehash reads zeros there, never freed memory.
+// count through atomic loads (insert fills a bucket and bumps the count with atomic stores).
+// A bucket array replaced by a rehash is kept, its pages given back to the system, so a hint
+// racing with the rehash reads zeros there, never freed memory.
 #pragma once
 
 #include <algorithm>
@@ -115,8 +116,9 @@ class CaseTable {
       return chunks[chunk] + (slot - chunk_start(chunk));
     }
   };
-  // A view of the current arrays, made (it allocates) before anything changes.
-  std::unique_ptr<View> make_view() const;
+  // A view of `buckets` and the current chunks, with room for one chunk more: made (it
+  // allocates) before anything changes.
+  std::unique_ptr<View> make_view(const Bucket* buckets, size_t mask) const;
   void publish(std::unique_ptr<View> view) noexcept;  // after views_.reserve(size + 1)
   void retire(HugeVector<Bucket>&& buckets) noexcept;  // after retired_.reserve(size + 1)
 

@@ -287,9 +287,10 @@ struct Engine::Impl {
   // Primary then cooperating, into s.units.
   std::span<const UnitId> assignees(engine::Shard& s, const engine::Case& c);
   // Stages the operation's event (one per operation): commit() appends it.
-  void emit(engine::Shard& s, const engine::Case& c, EventKind kind, Instant at, UnitId actor,
-                std::span<const UnitId> units, uint8_t stage, std::string_view detail);
-  void close_case(engine::Shard& s, engine::Case& c);
+  void emit(const engine::Case& c, EventKind kind, Instant at, UnitId actor, std::span<const UnitId> units,
+            uint8_t stage, std::string_view detail);
+  // Closes the case's clocks now; its summons' timers and its open count go once it is done.
+  void close_case(engine::Case& c);
 
   // ---- stage clocks (stage_clocks.cpp), under the shard's lock ----
   void arm_stage(engine::Shard& s, uint32_t slot, engine::Case& c, Stage stage, Instant from);

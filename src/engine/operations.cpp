@@ -84,12 +84,12 @@ Status Engine::Impl::submit_locked(Shard& s, uint64_t hash, const Submission& su
     c.supervisor = p.owner;
     engine::scratch().facts.push_back({ScoreFact::received, false, 0, c.primary, at, 0});
     const std::string_view leaf = c.place == kNoNode ? std::string_view{} : m.territory().code(c.place);
-    emit(s, c, EventKind::dispatched, at, kNoUnit, assignees(s, c), kNoStage, leaf);
+    emit(c, EventKind::dispatched, at, kNoUnit, assignees(s, c), kNoStage, leaf);
   } else {
     c.state = CaseState::unrouted;
     c.route = route.outcome;
     c.supervisor = p.owner;
-    emit(s, c, EventKind::unrouted, at, kNoUnit, {}, kNoStage, route_outcome_name(route.outcome));
+    emit(c, EventKind::unrouted, at, kNoUnit, {}, kNoStage, route_outcome_name(route.outcome));
   }
   open_stage(s, slot, c, p.first);
   if (route.routed()) open_stage(s, slot, c, p.second);
@@ -145,7 +145,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
   }
   if (!allowed) {
     const std::string_view op = operation_name(a.op);
-    emit(s, c, EventKind::denied, at, actor, {}, kNoStage, op);
+    emit(c, EventKind::denied, at, actor, {}, kNoStage, op);
     return {StatusCode::denied,
             "unit " + base->units()[actor].code + " may not " + std::string(op) + " " + case_text(c.id)};
   }
@@ -162,7 +162,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       c.supervisor = directory.owner(c.place, c.primary);
       c.level = 0;
       engine::scratch().facts.push_back({ScoreFact::received, false, 0, c.primary, at, 0});
-      emit(s, c, EventKind::assigned, at, actor, assignees(s, c), stage_of(Stage::dispatch), {});
+      emit(c, EventKind::assigned, at, actor, assignees(s, c), stage_of(Stage::dispatch), {});
       arm_stage(s, slot, c, Stage::accept, at);
       arm_stage(s, slot, c, Stage::resolve, at);
       return {};
@@ -172,7 +172,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       const bool late = close_stage(c, Stage::accept);
       c.state = CaseState::accepted;
       engine::scratch().facts.push_back({ScoreFact::accepted, !late, 0, c.primary, at, 0});
-      emit(s, c, EventKind::accepted, at, actor, {}, stage_of(Stage::accept), {});
+      emit(c, EventKind::accepted, at, actor, {}, stage_of(Stage::accept), {});
       return {};
     }
     case Operation::return_case: {
@@ -185,7 +185,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       set_cooperating(s, c, {});
       c.supervisor = directory.highest(c.place);
       c.level = 0;
-      emit(s, c, EventKind::returned, at, actor, {}, kNoStage, a.text);
+      emit(c, EventKind::returned, at, actor, {}, kNoStage, a.text);
       arm_stage(s, slot, c, Stage::dispatch, at);
       return {};
     }
@@ -197,7 +197,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
         summon(s, slot, c, u, at);
         engine::scratch().facts.push_back({ScoreFact::summoned, false, 0, u, at, 0});
       }
-      emit(s, c, EventKind::whistled, at, actor, a.units, stage_of(Stage::report), {});
+      emit(c, EventKind::whistled, at, actor, a.units, stage_of(Stage::report), {});
       return {};
     }
     case Operation::report_in: {
@@ -212,7 +212,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       m->reported = true;
       engine::scratch().facts.push_back({ScoreFact::reported, !m->overdue, 0, actor, at, 0});
       const UnitId unit[1] = {actor};
-      emit(s, c, EventKind::reported_in, at, actor, unit, stage_of(Stage::report), {});
+      emit(c, EventKind::reported_in, at, actor, unit, stage_of(Stage::report), {});
       return {};
     }
     case Operation::resolve: {
@@ -220,7 +220,7 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       const bool late = close_stage(c, Stage::resolve);
       c.state = CaseState::resolved;
       engine::scratch().facts.push_back({ScoreFact::resolved, !late, 0, c.primary, at, at - c.primary_since});
-      emit(s, c, EventKind::resolved, at, actor, {}, stage_of(Stage::resolve), a.text);
+      emit(c, EventKind::resolved, at, actor, {}, stage_of(Stage::resolve), a.text);
       arm_stage(s, slot, c, Stage::verify, at);
       return {};
     }
@@ -229,12 +229,12 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       close_stage(c, Stage::verify);
       if (a.pass) {
         c.state = CaseState::verified;
-        emit(s, c, EventKind::verified, at, actor, {}, stage_of(Stage::verify), {});
+        emit(c, EventKind::verified, at, actor, {}, stage_of(Stage::verify), {});
         arm_stage(s, slot, c, Stage::revisit, at);
       } else {
         c.state = CaseState::accepted;
         engine::scratch().facts.push_back({ScoreFact::redone, false, 0, c.primary, at, 0});
-        emit(s, c, EventKind::redo, at, actor, {}, stage_of(Stage::verify), {});
+        emit(c, EventKind::redo, at, actor, {}, stage_of(Stage::verify), {});
         arm_stage(s, slot, c, Stage::resolve, at);
       }
       return {};
@@ -248,18 +248,18 @@ Status Engine::Impl::act_locked(Shard& s, Case& c, uint32_t slot, const Action& 
       if (a.reopen) {
         c.state = CaseState::accepted;
         engine::scratch().facts.push_back({ScoreFact::redone, false, 0, c.primary, at, 0});
-        emit(s, c, EventKind::reopened, at, actor, {}, stage_of(Stage::revisit), detail);
+        emit(c, EventKind::reopened, at, actor, {}, stage_of(Stage::revisit), detail);
         arm_stage(s, slot, c, Stage::resolve, at);
       } else {
-        close_case(s, c);
-        emit(s, c, EventKind::closed, at, actor, {}, stage_of(Stage::revisit), detail);
+        close_case(c);
+        emit(c, EventKind::closed, at, actor, {}, stage_of(Stage::revisit), detail);
       }
       return {};
     }
     case Operation::close: {
       if (!c.is_open()) return wrong_state(c, a.op);
-      close_case(s, c);
-      emit(s, c, EventKind::closed, at, actor, {}, kNoStage, a.text);
+      close_case(c);
+      emit(c, EventKind::closed, at, actor, {}, kNoStage, a.text);
       return {};
     }
   }

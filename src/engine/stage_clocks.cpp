@@ -66,6 +66,7 @@ void Engine::Impl::lower_next_due(Instant at) noexcept {
 // Arms a timer of the case under way, noted for an undo (the note's room is made first).
 void Engine::Impl::arm_timer(const Case& c, TimerWheel::Handle& handle, Instant at, uint64_t payload) {
   engine::Undo& u = engine::scratch().undo;
+  assert(u.c == &c);  // the operation's case: an undo cancels in its lane
   reserve_more(u.armed, 1);
   engine::TimerLane& l = lane(c.lane);
   {
@@ -73,17 +74,15 @@ void Engine::Impl::arm_timer(const Case& c, TimerWheel::Handle& handle, Instant 
     handle = l.wheel.arm(at, payload);
     if (at < l.next_due.load(std::memory_order_relaxed)) l.next_due.store(at, std::memory_order_seq_cst);
   }
-  u.lane = c.lane;
   u.armed.push_back(handle);
   note_deadline(at);
 }
 
 // Cancels a timer once the operation is done (an invalid handle is a no-op).
-void Engine::Impl::cancel_timer(const Case& c, TimerWheel::Handle handle) {
+void Engine::Impl::cancel_timer([[maybe_unused]] const Case& c, TimerWheel::Handle handle) {
   if (handle == TimerWheel::kInvalidHandle) return;
   engine::Undo& u = engine::scratch().undo;
-  assert(u.cancel_count < engine::Undo::kMaxCancels);
-  u.lane = c.lane;
+  assert(u.c == &c && u.cancel_count < engine::Undo::kMaxCancels);
   u.cancels[u.cancel_count++] = handle;
 }
 

@@ -17,7 +17,7 @@ void Engine::Impl::commit(Shard& s, Undo& u) {
   facts.clear();
   // Nothing below can fail.
   if (u.cancel_count != 0 || u.has(Undo::kCloseSummons)) {
-    engine::TimerLane& l = lane(u.lane);
+    engine::TimerLane& l = lane(u.c->lane);
     std::lock_guard lock(l.lock);
     for (uint32_t k = 0; k < u.cancel_count; ++k) l.wheel.cancel(u.cancels[k]);
     if (u.has(Undo::kCloseSummons)) {
@@ -35,7 +35,7 @@ void Engine::Impl::commit(Shard& s, Undo& u) {
 void Engine::Impl::roll_back(Shard& s, Undo& u) noexcept {
   engine::scratch().facts.clear();
   if (!u.armed.empty()) {
-    engine::TimerLane& l = lane(u.lane);
+    engine::TimerLane& l = lane(u.c->lane);
     std::lock_guard lock(l.lock);
     for (const TimerWheel::Handle h : u.armed) l.wheel.cancel(h);
   }

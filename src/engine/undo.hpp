@@ -47,9 +47,8 @@ struct Undo {
   Summons saved_summons_record;
   uint32_t new_extra = kNone, released_extra = kNone, grown_extra = kNone;
   size_t grown_from = 0;
-  // Timers, all in the case's lane: those armed (cancelled on undo), those to cancel once done
-  // (the stage clocks closed: at most two, and a reported summons).
-  uint32_t lane = 0;
+  // Timers, all in the lane of case c: those armed (cancelled on undo), those to cancel once
+  // done (the stage clocks closed: at most two, and a reported summons).
   std::vector<TimerWheel::Handle> armed;
   static constexpr uint32_t kMaxCancels = 3;
   uint32_t cancel_count = 0;
