@@ -30,6 +30,7 @@
 // the lane's lock; RealtimeTimerService drives one from a Boost.Asio thread).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -62,7 +63,26 @@ class TimerWheel {
   TimerWheel& operator=(TimerWheel&&) noexcept;
 
   // Arms a timer; a deadline at or before now() fires at the next poll.
-  Handle arm(Instant deadline, uint64_t payload);
+  //
+  // Inline, the common case: a deadline later than now and before the overflow (2,177 years),
+  // in a slot whose newest chunk has room, and a timer number free for reuse. It allocates
+  // nothing and writes the entry straight from registers; anything else goes to arm_slow().
+  Handle arm(Instant deadline, uint64_t payload) {
+    if (deadline > now_ && !free_.empty()) {
+      const uint32_t index = list_for(std::max(tick_of(deadline), current_tick_));
+      SlotList& list = lists_[index];
+      // A list with entries has a chunk (and its occupancy bit set).
+      if (index != kOverflowList && list.count != 0 && list.fill < Chunk::kEntries) {
+        const uint32_t timer = free_.back();
+        free_.pop_back();
+        const uint32_t generation = ++generation_[timer];  // odd: armed
+        ++live_;
+        store(list, Entry{deadline, payload, timer, generation});
+        return (Handle{generation} << 32) | timer;
+      }
+    }
+    return arm_slow(deadline, payload);
+  }
   // False (and nothing changes) for a handle whose timer fired, was cancelled, or never was.
   bool cancel(Handle handle) noexcept {
     if (!armed(handle)) return false;
@@ -123,7 +143,12 @@ class TimerWheel {
       return deadline != o.deadline ? deadline < o.deadline : payload < o.payload;
     }
   };
-  struct Chunk;
+  // A fixed-size run of entries; a slot is a singly linked chain of them, newest first.
+  struct Chunk {
+    static constexpr uint32_t kEntries = 40;  // 968 bytes: little slack in sparsely used slots
+    Chunk* next;
+    Entry entries[kEntries];
+  };
   class ChunkPool;
   struct SlotList {
     Chunk* head = nullptr;  // the newest chunk, holding `fill` entries; older chunks are full
@@ -144,6 +169,28 @@ class TimerWheel {
       free_.push_back(timer);
     } catch (const std::bad_alloc&) {
     }
+  }
+  Handle arm_slow(Instant deadline, uint64_t payload);  // every case arm() does not take inline
+  // The list of tick t (not before the current tick): a slot of the lowest level whose span
+  // holds both, or the overflow list.
+  uint32_t list_for(int64_t t) const noexcept {
+    const int64_t c = current_tick_;
+    if ((t >> kSlotBits) == (c >> kSlotBits)) return static_cast<uint32_t>(t) & (kSlots - 1);
+    if ((t >> (2 * kSlotBits)) == (c >> (2 * kSlotBits))) {
+      return kSlots + (static_cast<uint32_t>(t >> kSlotBits) & (kSlots - 1));
+    }
+    if ((t >> (3 * kSlotBits)) == (c >> (3 * kSlotBits))) {
+      return 2 * kSlots + (static_cast<uint32_t>(t >> (2 * kSlotBits)) & (kSlots - 1));
+    }
+    return kOverflowList;
+  }
+  // Writes e into the list's newest chunk, which has room.
+  static void store(SlotList& list, const Entry& e) noexcept {
+    list.head->entries[list.fill++] = e;
+    ++list.count;
+    // Hundreds of slots are appended to in turn, too many streams for the hardware prefetcher:
+    // request the slot's next line now, long before its next entry arrives.
+    __builtin_prefetch(&list.head->entries[std::min(list.fill + 2, Chunk::kEntries - 1)], 1);
   }
   size_t poll_impl(Instant now, size_t budget, FireFn fire, void* context);
   bool next_ready(Entry& out);

@@ -11,13 +11,6 @@
 
 namespace whistle {
 
-// A fixed-size run of entries; a slot is a singly linked chain of them, newest first.
-struct TimerWheel::Chunk {
-  static constexpr uint32_t kEntries = 40;  // 968 bytes: little slack in sparsely used slots
-  Chunk* next;
-  Entry entries[kEntries];
-};
-
 namespace {
 // Chains are read start to end but their chunks lie anywhere: ask for the next one early.
 // Locality 0 (non-temporal) for a chain read once that should not push other data out.
@@ -104,11 +97,13 @@ TimerWheel::~TimerWheel() = default;
 TimerWheel::TimerWheel(TimerWheel&&) noexcept = default;
 TimerWheel& TimerWheel::operator=(TimerWheel&&) noexcept = default;
 
+// Every arm the inline path in the header does not take: a due or overflowing deadline, a
+// slot empty or with its newest chunk full, no free timer number.
 // Flattened, with place() and append() inlined, the entry goes to its chunk from registers.
 // As calls, arm() stored it on the stack in 8-byte halves and place() read it back with one
-// 16-byte load, which store forwarding cannot serve; flattened, an arm takes 17 % less time
+// 16-byte load, which store forwarding cannot serve; flattened, an arm took 17 % less time
 // (paired runs at 10M live timers, 6 of 6 rounds).
-[[gnu::flatten]] TimerWheel::Handle TimerWheel::arm(Instant deadline, uint64_t payload) {
+[[gnu::flatten]] TimerWheel::Handle TimerWheel::arm_slow(Instant deadline, uint64_t payload) {
   // What may allocate comes first, before anything changes: a bad_alloc then leaves the wheel
   // as it was, not with an armed timer that has no entry.
   const bool late = deadline <= now_ && tick_of(deadline) <= current_tick_;
@@ -164,11 +159,8 @@ void TimerWheel::append(uint32_t list_index, const Entry& e) {
     list.head = c;
     list.fill = 0;
   }
-  list.head->entries[list.fill++] = e;
-  // Hundreds of slots are appended to in turn, too many streams for the hardware prefetcher:
-  // request the slot's next line now, long before its next entry arrives.
-  __builtin_prefetch(&list.head->entries[std::min(list.fill + 2, Chunk::kEntries - 1)], 1);
-  if (list.count++ == 0 && list_index != kOverflowList) set_bit(list_index >> kBits, list_index & kSlotMask);
+  if (list.count == 0 && list_index != kOverflowList) set_bit(list_index >> kBits, list_index & kSlotMask);
+  store(list, e);
 }
 
 // Empties a list, returning its chain (head, fill) for drain_chain.
@@ -248,18 +240,9 @@ void TimerWheel::reattach(uint32_t list_index, Chunk* c, uint32_t begin, uint32_
 
 // The list a deadline belongs to, seen from the current tick.
 void TimerWheel::place(const Entry& e) {
-  const int64_t t = std::max(tick_of(e.deadline), current_tick_), c = current_tick_;
-  uint32_t list;
-  if ((t >> kBits) == (c >> kBits)) {
-    list = static_cast<uint32_t>(t & kSlotMask);
-  } else if ((t >> (2 * kBits)) == (c >> (2 * kBits))) {
-    list = kSlots + static_cast<uint32_t>((t >> kBits) & kSlotMask);
-  } else if ((t >> (3 * kBits)) == (c >> (3 * kBits))) {
-    list = 2 * kSlots + static_cast<uint32_t>((t >> (2 * kBits)) & kSlotMask);
-  } else {
-    list = kOverflowList;
-    overflow_min_tick_ = std::min(overflow_min_tick_, t);
-  }
+  const int64_t t = std::max(tick_of(e.deadline), current_tick_);
+  const uint32_t list = list_for(t);
+  if (list == kOverflowList) overflow_min_tick_ = std::min(overflow_min_tick_, t);
   append(list, e);
 }
 
