@@ -1,8 +1,8 @@
 // The scoreboard against a brute-force recount of the facts it was given: random facts of every
 // kind for every unit, over days given out of order now and then (as a merge of several
 // threads' events can near midnight), and more resolutions for one unit than a block of resolve
-// times holds; every count and the median resolve time, per unit, node and platform, for
-// random periods.
+// times holds; every count and the median resolve time, per unit and per platform, for random
+// periods (a node's query sums the same days with another choice of units).
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -104,7 +104,7 @@ void Engine::Impl::close_case(Case& c) {
     if (clock.open) close_stage(c, clock.stage);
   }
   c.state = CaseState::closed;
-  engine::scratch().undo.flags |= engine::Undo::kCloseSummons | engine::Undo::kCountClosed;
+  engine::scratch().undo.flags |= engine::Undo::kClosed;
 }
 
 }  // namespace whistle

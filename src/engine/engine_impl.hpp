@@ -284,7 +284,7 @@ struct Engine::Impl {
   void set_cooperating(engine::Shard& s, engine::Case& c, std::span<const UnitId> units);
   void add_cooperating(engine::Shard& s, engine::Case& c, UnitId unit);
   bool is_cooperating(const engine::Shard& s, const engine::Case& c, UnitId unit) const;
-  // Primary then cooperating, into s.units.
+  // Primary then cooperating, into the thread's scratch units.
   std::span<const UnitId> assignees(engine::Shard& s, const engine::Case& c);
   // Stages the operation's event (one per operation): commit() appends it.
   void emit(const engine::Case& c, EventKind kind, Instant at, UnitId actor, std::span<const UnitId> units,

@@ -16,11 +16,11 @@ void Engine::Impl::commit(Shard& s, Undo& u) {
   }
   facts.clear();
   // Nothing below can fail.
-  if (u.cancel_count != 0 || u.has(Undo::kCloseSummons)) {
+  if (u.cancel_count != 0 || u.has(Undo::kClosed)) {
     engine::TimerLane& l = lane(u.c->lane);
     std::lock_guard lock(l.lock);
     for (uint32_t k = 0; k < u.cancel_count; ++k) l.wheel.cancel(u.cancels[k]);
-    if (u.has(Undo::kCloseSummons)) {
+    if (u.has(Undo::kClosed)) {
       for (uint32_t i = u.c->summons; i != kNone; i = s.summons[i].next) {
         engine::Summons& m = s.summons[i];
         if (m.timer != TimerWheel::kInvalidHandle) l.wheel.cancel(m.timer);
@@ -28,7 +28,7 @@ void Engine::Impl::commit(Shard& s, Undo& u) {
       }
     }
   }
-  if (u.has(Undo::kCountClosed)) s.count_closed(u.c->version);
+  if (u.has(Undo::kClosed)) s.count_closed(u.c->version);
   if (u.has(Undo::kReleasedExtra)) s.give_back_cooperating_list(u.released_extra);
 }
 

@@ -32,9 +32,8 @@ struct Undo {
     kNewExtra = 1u << 4,        // a cooperating-unit list of the shard taken: given back on undo
     kReleasedExtra = 1u << 5,   // the case's old list: given back once done
     kGrownExtra = 1u << 6,      // the case's own list appended to: cut back on undo
-    kCloseSummons = 1u << 7,    // the case closed: its summons' timers cancelled once done
-    kCountClosed = 1u << 8,     // ... and it is counted closed then
-    kStaged = 1u << 9,          // the event, appended last
+    kClosed = 1u << 7,          // the case closed: its summons' timers go and it counts closed once done
+    kStaged = 1u << 8,          // the event, appended last
   };
   uint32_t flags = 0;
   // The case as it was (c null until the operation names one; for submit, the record it took).

@@ -1,5 +1,6 @@
 #include "oom/failing_allocator.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <new>
 
@@ -12,6 +13,7 @@ thread_local std::size_t t_left = 0;
 thread_local bool t_refused = false;
 thread_local std::size_t t_fail_next = 0;
 thread_local std::size_t t_made = 0;
+std::atomic<std::size_t> g_made{0};  // by every thread
 
 // False when this allocation is to fail.
 bool may_allocate() noexcept {
@@ -31,6 +33,7 @@ bool may_allocate() noexcept {
 void* allocate(std::size_t bytes, std::size_t alignment) noexcept {
   if (!may_allocate()) return nullptr;
   ++t_made;
+  g_made.fetch_add(1, std::memory_order_relaxed);
   if (bytes == 0) bytes = 1;
   if (alignment <= alignof(std::max_align_t)) return std::malloc(bytes);
   return std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment);
@@ -48,6 +51,8 @@ bool FailAllocationsAfter::refused() const { return t_refused; }
 void fail_next_allocations(std::size_t count) { t_fail_next = count; }
 
 std::size_t allocations_made() { return t_made; }
+
+std::size_t allocations_made_by_every_thread() { return g_made.load(std::memory_order_relaxed); }
 
 }  // namespace whistle::test
 

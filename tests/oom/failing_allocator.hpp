@@ -25,5 +25,8 @@ void fail_next_allocations(std::size_t count);
 
 // Allocations the calling thread has made so far (through operator new, every form).
 std::size_t allocations_made();
+// Allocations every thread of the process has made so far: for code on threads the test does
+// not run (the realtime clock's).
+std::size_t allocations_made_by_every_thread();
 
 }  // namespace whistle::test
