@@ -39,6 +39,12 @@ if(WHISTLE_SANITIZE_THREAD)
     $<$<CXX_COMPILER_ID:GNU>:-Wno-tsan>)
   target_link_options(whistle_sanitizers INTERFACE -fsanitize=thread)
 endif()
+if(WHISTLE_FUZZ)
+  # Coverage for libFuzzer in every whistle target, the library included, not only in the fuzz
+  # harnesses (which add -fsanitize=fuzzer): without it a fuzzer sees nothing of the decoder it
+  # drives and mutates blind. (The sanitizer runtime has the hooks for the other binaries.)
+  target_compile_options(whistle_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 if(WHISTLE_SANITIZE_ADDRESS OR WHISTLE_SANITIZE_THREAD)
   # For the few tests that cannot run under a sanitizer (an address-space cap, say).
   target_compile_definitions(whistle_sanitizers INTERFACE WHISTLE_SANITIZED=1)

@@ -4,6 +4,8 @@
 // sequence numbers and instants) and final case states must agree exactly.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "sample/tiling.hpp"
 #include "support/engine_harness.hpp"
 #include "support/reference_engine.hpp"
@@ -184,7 +186,17 @@ void run_against_reference(uint64_t seed, size_t steps) {
 
 TEST(EngineReference, RandomOperationSequencesAgreeEventForEvent) {
   // 8 sequences of 25,000 steps: ~2,000 cases each, ~200,000 operations and timers in all.
-  for (uint64_t seed = 1; seed <= 8; ++seed) {
+  // WHISTLE_REFERENCE_SEEDS=FIRST:COUNT runs other seeds instead, for a longer search.
+  uint64_t first = 1, count = 8;
+  if (const char* seeds = std::getenv("WHISTLE_REFERENCE_SEEDS")) {
+    char* end = nullptr;
+    first = std::strtoull(seeds, &end, 10);
+    ASSERT_TRUE(end != seeds && *end == ':') << "WHISTLE_REFERENCE_SEEDS=" << seeds << ": want FIRST:COUNT";
+    const char* rest = end + 1;
+    count = std::strtoull(rest, &end, 10);
+    ASSERT_TRUE(end != rest && *end == '\0' && count > 0) << "WHISTLE_REFERENCE_SEEDS=" << seeds << ": want FIRST:COUNT";
+  }
+  for (uint64_t seed = first; seed < first + count; ++seed) {
     run_against_reference(seed, 25'000);
     if (HasFatalFailure()) return;
   }
