@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzes every decoder (or the targets named) for FUZZ_SECONDS each (default 60): installs what
-# is missing, builds the fuzz preset (clang, libFuzzer, ASan+UBSan, the library instrumented
-# for coverage too) and runs each target on a copy of its corpus in build/fuzz-work/<target>,
-# so the inputs it adds stay out of the tree. A crash leaves its input in
-# build/fuzz-work/<target>.crashes/ and makes the script exit non-zero once all have run.
+# Runs every fuzz target (the decoders and the timer wheel, or the targets named) for
+# FUZZ_SECONDS each (default 60): installs what is missing, builds the fuzz preset (clang,
+# libFuzzer, ASan+UBSan, the library instrumented for coverage too) and runs each target on a
+# copy of its corpus in build/fuzz-work/<target>, so the inputs it adds stay out of the tree.
+# A crash leaves its input in build/fuzz-work/<target>.crashes/ and makes the script exit
+# non-zero once all have run.
 #   scripts/fuzz.sh                         all ten targets, 60 s each
 #   FUZZ_SECONDS=600 scripts/fuzz.sh replay_ops timer_wheel
 set -euo pipefail
