@@ -19,16 +19,16 @@ std::shared_ptr<const Model> load_model_or_report(const std::string& path, std::
 bool split_fields(std::string_view line, std::string_view* out, size_t n) {
   size_t start = 0;
   for (size_t i = 0; i < n; ++i) {
-    size_t end = i + 1 == n ? line.size() : line.find(',', start);
-    if (end == std::string_view::npos) return false;
-    std::string_view f = line.substr(start, end - start);
+    const size_t comma = line.find(',', start);
+    const bool last = i + 1 == n;
+    if (last != (comma == std::string_view::npos)) return false;  // too few fields, or too many
+    std::string_view f = line.substr(start, (last ? line.size() : comma) - start);
     while (!f.empty() && (f.front() == ' ' || f.front() == '\t')) f.remove_prefix(1);
     while (!f.empty() && (f.back() == ' ' || f.back() == '\t')) f.remove_suffix(1);
     out[i] = f;
-    start = end + 1;
+    start = comma + 1;
   }
-  return line.substr(start > line.size() ? line.size() : start).find(',') == std::string_view::npos ||
-         true;
+  return true;
 }
 
 bool parse_double(std::string_view text, double& out) {

@@ -69,6 +69,19 @@ execute_process(COMMAND ${WHISTLE} deadline --model ${WORK}/county --calendar cn
 if(rc EQUAL 0 OR NOT err MATCHES "stdin line 1: duration '0wd': the count must be positive")
   message(FATAL_ERROR "bad deadline input: rc=${rc} err=${err}")
 endif()
+# A line with a field too many is refused whole, not read into its last field.
+function(expect_field_too_many fields line)  # ARGN: the subcommand and its options
+  file(WRITE ${WORK}/bad.txt "${line}\n")
+  execute_process(COMMAND ${WHISTLE} ${ARGN} INPUT_FILE ${WORK}/bad.txt
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  string(FIND "${err}" "stdin line 1: expected '${fields}', got '${line}'" at)  # literal: '+' and '.'
+  if(rc EQUAL 0 OR NOT out STREQUAL "" OR at EQUAL -1)
+    message(FATAL_ERROR "${ARGN}, a field too many: rc=${rc} out=${out} err=${err}")
+  endif()
+endfunction()
+expect_field_too_many("start,duration" "2025-09-26T10:00:00+08:00,3wd,x" deadline --model ${WORK}/county --calendar cn)
+expect_field_too_many("lon,lat" "118.6,36.7,0" locate --model ${WORK}/county)
+expect_field_too_many("matter,lon,lat" "traffic.01,118.6,36.7,x" route --model ${WORK}/county)
 execute_process(COMMAND ${WHISTLE} deadline --model ${WORK}/county --calendar moon INPUT_FILE ${WORK}/bad.txt
                 RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "unknown calendar 'moon'")
