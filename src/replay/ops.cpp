@@ -129,10 +129,22 @@ Result<std::vector<OpRow>> read_ops(std::string_view text, std::string_view file
   if (!table.ok()) return table.status();
   std::vector<OpRow> rows;
   rows.reserve(table->rows().size());
+  // The row with the latest instant so far: the replay's clock once it has run.
+  size_t latest = SIZE_MAX;
   for (const csv::Row& r : table->rows()) {
     OpRow row;
     row.line = r.line;
     read_row(*table, r, model, row);
+    if (row.has_at && latest != SIZE_MAX && row.at < rows[latest].at) {
+      // The clock is past it already: said here, of its field, rather than by the engine.
+      const csv::Row& l = table->rows()[latest];
+      row.error = StatusCode::invalid_argument;
+      row.message = table->file() + ":" + std::to_string(r.line) + ": field 'at': " + std::string(table->get(r, "at")) +
+                    " is before " + std::string(table->get(l, "at")) + " on line " + std::to_string(l.line) +
+                    " (rows come in time order)";
+    } else if (row.has_at && in_instant_range(row.at)) {  // the engine refuses the others
+      latest = rows.size();
+    }
     rows.push_back(std::move(row));
   }
   return rows;

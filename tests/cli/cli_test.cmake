@@ -139,6 +139,18 @@ execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/n
 if(NOT rc EQUAL 0 OR NOT err MATCHES "2 rows, 0 events, 2 errors" OR NOT out MATCHES "\"line\":3,.*\"status\":\"EINVAL\"")
   message(FATAL_ERROR "replay without instants: rc=${rc}\n${out}\n${err}")
 endif()
+# A row out of time order is an error of its own field, naming the row the clock came from.
+file(WRITE ${WORK}/out-of-order.csv "at,op,case,actor,matter,lon,lat,place,units,value,note
+2025-09-26T10:00:00+08:00,submit,1,,traffic.02,118.6,36.7,,,hotline,
+2025-09-26T01:30:00Z,accept,1,D01,,,,,,,
+2025-09-26T10:30:00+08:00,accept,1,D01,,,,,,,
+")
+execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/out-of-order.csv
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(FIND "${out}" "{\"line\":3,\"at\":\"2025-09-26T09:30:00+08:00\",\"case\":1,\"kind\":\"error\",\"op\":\"accept\",\"status\":\"EINVAL\",\"message\":\"out-of-order.csv:3: field 'at': 2025-09-26T01:30:00Z is before 2025-09-26T10:00:00+08:00 on line 2 (rows come in time order)\"}\n" at)
+if(NOT rc EQUAL 0 OR at EQUAL -1 OR NOT out MATCHES "\"seq\":2,[^\n]*\"kind\":\"accepted\"" OR NOT err MATCHES "3 rows, 2 events, 1 errors")
+  message(FATAL_ERROR "replay out of time order: rc=${rc}\n${out}\n${err}")
+endif()
 execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/missing.csv RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "--ops")
   message(FATAL_ERROR "missing ops file: rc=${rc} err=${err}")
