@@ -1,7 +1,12 @@
 // whistle scores --model DIR --ops FILE.csv [--by unit|node|platform] [--from DAY] [--to DAY]
+//                [--weights NAME=W,...]
 // Replays the ops file (as `whistle replay`, silently) and prints the scores of SPEC §4 as CSV:
 // one row per unit, territory node or platform with any activity in the period.
 #include <chrono>
+#include <cmath>
+#include <iterator>
+#include <tuple>
+#include <utility>
 
 #include "cli/commands.hpp"
 #include "cli/replay_session.hpp"
@@ -41,6 +46,40 @@ void append_row(std::string& out, std::string_view name, const Score& s) {
 
 bool active(const ScoreCounts& c) { return c.received || c.summoned || c.escalations || c.evaluated || c.resolved; }
 
+// "response=30,no_redo=0": the weights named, the others at their defaults. Empty on success,
+// else what is wrong.
+std::string parse_weights(std::string_view text, ScoreWeights& out) {
+  ScoreWeights w;
+  const std::pair<std::string_view, double*> names[] = {{"response", &w.response},   {"on_time", &w.on_time},
+                                                        {"satisfaction", &w.satisfaction}, {"no_return", &w.no_return},
+                                                        {"no_redo", &w.no_redo},     {"report_in", &w.report_in}};
+  bool seen[std::size(names)] = {};
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    const size_t eq = item.find('=');
+    const std::string_view name = item.substr(0, eq);
+    size_t i = 0;
+    while (i < std::size(names) && names[i].first != name) ++i;
+    if (eq == std::string_view::npos || i == std::size(names)) {
+      return "'" + std::string(item) +
+             "' is not NAME=WEIGHT with NAME one of response, on_time, satisfaction, no_return, no_redo, report_in";
+    }
+    if (seen[i]) return "'" + std::string(name) + "' is given twice";
+    seen[i] = true;
+    const std::string_view value = item.substr(eq + 1);
+    if (!parse_double(value, *names[i].second) || !std::isfinite(*names[i].second) || *names[i].second < 0) {
+      return "the weight of '" + std::string(name) + "' must be a number >= 0, not '" + std::string(value) + "'";
+    }
+  }
+  if (w.response + w.on_time + w.satisfaction + w.no_return + w.no_redo + w.report_in <= 0) {
+    return "at least one weight must be above 0";
+  }
+  out = w;
+  return {};
+}
+
 }  // namespace
 
 void add_scores_command(CLI::App& app, int& exit_code) {
@@ -50,27 +89,36 @@ void add_scores_command(CLI::App& app, int& exit_code) {
   auto by = std::make_shared<std::string>("unit");
   auto from = std::make_shared<std::string>();
   auto to = std::make_shared<std::string>();
+  auto weights_text = std::make_shared<std::string>();
   cmd->add_option("--model", *model_path, "Model directory or compiled model file")->required();
   cmd->add_option("--ops", *ops_path, "Operations CSV, as for replay")->required();
   cmd->add_option("--by", *by, "unit, node or platform")->check(CLI::IsMember({"unit", "node", "platform"}));
   cmd->add_option("--from", *from, "First day (YYYY-MM-DD, local), inclusive");
-  cmd->add_option("--to", *to, "Last day (YYYY-MM-DD, local), exclusive");
+  cmd->add_option("--to", *to, "End day (YYYY-MM-DD, local), exclusive: the day after the last");
+  cmd->add_option("--weights", *weights_text,
+                  "Weights of the composite, e.g. response=30,no_redo=0 (the others: response=20,on_time=25,"
+                  "satisfaction=25,no_return=10,no_redo=10,report_in=10)");
   cmd->callback([=, &exit_code] {
+    auto fail = [&](const char* option, const std::string& what) {
+      std::fprintf(stderr, "whistle scores: %s: %s\n", option, what.c_str());
+      exit_code = 1;
+    };
+    // The arguments first: a mistake in them should not wait for a long replay.
+    Period period;
+    for (auto [option, text, day] : {std::tuple{"--from", from.get(), &period.first_day},
+                                     std::tuple{"--to", to.get(), &period.end_day}}) {
+      if (text->empty()) continue;
+      auto t = parse_iso8601(*text + "T00:00:00Z");
+      if (!t.ok()) return fail(option, "'" + *text + "' is not a day YYYY-MM-DD");
+      *day = floor_div(t->at, kMsPerDay);
+    }
+    if (period.first_day >= period.end_day) return fail("--to", "'" + *to + "' is not after --from '" + *from + "'");
+    ScoreWeights weights;
+    if (const std::string error = parse_weights(*weights_text, weights); !error.empty()) return fail("--weights", error);
     auto session = ReplaySession::open(*model_path, *ops_path, "scores", nullptr);
     if (!session) {
       exit_code = 1;
       return;
-    }
-    Period period;
-    for (auto [text, day] : {std::pair{from.get(), &period.first_day}, std::pair{to.get(), &period.end_day}}) {
-      if (text->empty()) continue;
-      auto t = parse_iso8601(*text + "T00:00:00Z");
-      if (!t.ok()) {
-        std::fprintf(stderr, "whistle scores: '%s' is not a day YYYY-MM-DD\n", text->c_str());
-        exit_code = 1;
-        return;
-      }
-      *day = floor_div(t->at, kMsPerDay);
     }
     const auto t0 = std::chrono::steady_clock::now();
     session->run_all();
@@ -83,17 +131,17 @@ void add_scores_command(CLI::App& app, int& exit_code) {
                       "satisfaction_rate,return_rate,redo_rate,report_rate,composite\n";
     if (*by == "unit") {
       for (UnitId u = 0; u < model.units().size(); ++u) {
-        const Score s = engine.unit_score(u, period);
-        if (active(s.counts)) append_row(out, model.units()[u].code, s);
+        const ScoreCounts counts = engine.unit_score(u, period).counts;
+        if (active(counts)) append_row(out, model.units()[u].code, make_score(counts, weights));
       }
     } else if (*by == "node") {
       for (NodeId n = 0; n < model.territory().size(); ++n) {
-        const Score s = engine.node_score(n, period);
-        if (active(s.counts)) append_row(out, model.territory().code(n), s);
+        const ScoreCounts counts = engine.node_score(n, period).counts;
+        if (active(counts)) append_row(out, model.territory().code(n), make_score(counts, weights));
       }
     } else {
       for (Platform p : {Platform::zongzhi, Platform::market, Platform::enforcement, Platform::service}) {
-        append_row(out, platform_name(p), engine.platform_score(p, period));
+        append_row(out, platform_name(p), make_score(engine.platform_score(p, period).counts, weights));
       }
     }
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -128,6 +128,32 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "\nD01,1,1,1,1,1,1,1,0,0,0,0,0,0.1500,1.000
    OR NOT out MATCHES "\nD03,0,0,0,0,0,0,0,0,0,1,0,0,,,,,,,0.0000,0.0\n")
   message(FATAL_ERROR "scores: rc=${rc}\n${out}\n${err}")
 endif()
+# Weights of the composite: D01's only rate with weight is on time (1.0000), D03's only defined
+# rate, the report rate, has none: no composite.
+execute_process(COMMAND ${WHISTLE} scores --model ${WORK}/county --ops ${WORK}/ops.csv
+                        --weights on_time=1,response=0,satisfaction=0,no_return=0,no_redo=0,report_in=0
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "\nD01,[^\n]*,1.0000,1.0000,1.0000,0.0000,0.0000,,100.0\n"
+   OR NOT out MATCHES "\nD03,0,0,0,0,0,0,0,0,0,1,0,0,,,,,,,0.0000,\n")
+  message(FATAL_ERROR "scores with weights: rc=${rc}\n${out}\n${err}")
+endif()
+# Bad arguments are refused before the replay, naming the option.
+foreach(bad "--weights;response=-1;--weights: the weight of 'response' must be a number >= 0"
+            "--weights;speed=3;--weights: 'speed=3' is not NAME=WEIGHT"
+            "--weights;on_time=1,on_time=2;--weights: 'on_time' is given twice"
+            "--weights;response=0,on_time=0,satisfaction=0,no_return=0,no_redo=0,report_in=0;at least one weight"
+            "--to;2025-09-26;--to: '2025-09-26' is not after --from '2025-09-26'"
+            "--to;2025-02-30;--to: '2025-02-30' is not a day")
+  list(GET bad 0 option)
+  list(GET bad 1 value)
+  list(GET bad 2 message)
+  execute_process(COMMAND ${WHISTLE} scores --model ${WORK}/county --ops ${WORK}/ops.csv --from 2025-09-26 ${option} ${value}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  string(FIND "${err}" "${message}" at)
+  if(rc EQUAL 0 OR NOT out STREQUAL "" OR at EQUAL -1)
+    message(FATAL_ERROR "scores ${option} ${value}: rc=${rc} out=${out} err=${err}")
+  endif()
+endforeach()
 # Rows without a readable instant, or before year 0001: each an error object, and the replay
 # goes on (the clock then starts at the first supported instant).
 file(WRITE ${WORK}/no-instants.csv "at,op,case,actor,matter,lon,lat,place,units,value,note
