@@ -86,5 +86,43 @@ TEST(Scoreboard, EqualsABruteForceRecountOfItsFacts) {
   }
 }
 
+// A unit that acts now and then, over years: a row per day with facts, the days between
+// holding nothing; facts given in random order, so rows go in before, between and after the
+// ones there; every count and the median against the brute force, for periods that start
+// and end in gaps, on rows, and outside them all.
+TEST(Scoreboard, SparseDaysInAnyOrderEqualABruteForceRecount) {
+  const auto model = whistle::testing::engine_model();
+  const auto units = static_cast<UnitId>(model->units().size());
+  Scoreboard board(*model, 8 * 60);
+  const size_t empty_bytes = board.memory_bytes();
+  std::mt19937_64 rng(11);
+  std::vector<int64_t> days;  // 40 days with facts over about 10 years, in random order
+  for (int64_t d = 0; days.size() < 40; d += 1 + static_cast<int64_t>(rng() % 180)) days.push_back(d);
+  std::shuffle(days.begin(), days.end(), rng);
+  std::vector<ScoreFact> facts;
+  for (int64_t d : days) {
+    for (int k = 0; k < 5; ++k) {
+      const Instant at = kT0 + d * kDay + static_cast<Instant>(rng() % kDay);
+      ScoreFact f{static_cast<ScoreFact::Kind>(rng() % 9), rng() % 2 == 0, static_cast<uint8_t>(1 + rng() % 5), 3, at,
+                  static_cast<int64_t>(rng() % 1'000'000)};
+      if (k % 2 == 0) f.kind = ScoreFact::resolved;
+      board.apply(f);
+      facts.push_back(f);
+    }
+  }
+  // 40 rows of 64 bytes (room for 64) and 120 resolve times, not a row for each of ~3,600 days.
+  EXPECT_LT(board.memory_bytes() - empty_bytes, size_t{16} << 10);
+  std::vector<bool> one(units, false);
+  one[3] = true;
+  const int64_t first = board.day_of(kT0) - 3, last = board.day_of(kT0) + *std::max_element(days.begin(), days.end()) + 4;
+  ASSERT_EQ(board.unit_counts(3, Period::all()), brute_force(facts, board, Period::all(), one));
+  for (int q = 0; q < 2000; ++q) {
+    Period p;
+    p.first_day = first + static_cast<int64_t>(rng() % static_cast<uint64_t>(last - first));
+    p.end_day = p.first_day + 1 + static_cast<int64_t>(rng() % 1500);
+    ASSERT_EQ(board.unit_counts(3, p), brute_force(facts, board, p, one)) << "query " << q;
+  }
+}
+
 }  // namespace
 }  // namespace whistle

@@ -111,6 +111,7 @@ struct EngineStats {
   uint64_t events = 0;          // sequence numbers issued
   size_t pending_events = 0;    // emitted, not yet polled or delivered
   size_t memory_bytes = 0;      // case tables, timers, pending events (not the model)
+  size_t score_bytes = 0;       // the scoreboard: per unit and day, resolve times (grows with time)
   uint32_t rules_version = 0;
   // Realtime clock: times its thread ran out of memory (std::bad_alloc firing timers or setting
   // up its next wait; each time it goes on 100 ms later, with the timer it failed on). Nonzero

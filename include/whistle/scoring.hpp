@@ -93,6 +93,9 @@ class Scoreboard {
   int32_t utc_offset_minutes() const noexcept { return offset_minutes_; }
   int64_t day_of(Instant at) const noexcept;
 
+  // Bytes held: the per-unit day rows and resolve times (capacity included).
+  size_t memory_bytes() const noexcept;
+
   // The scoreboard a stream of events implies, computed apart from the engine.
   static Scoreboard recount(const Model& model, int32_t utc_offset_minutes, std::span<const Event> events);
 
@@ -111,6 +114,7 @@ class Scoreboard {
     // Puts `value` at position `at` (almost always the end). Out of memory, throws having
     // changed nothing.
     void insert(size_t at, int64_t value);
+    size_t memory_bytes() const noexcept;
 
    private:
     static constexpr size_t kFirstBits = 6, kLargeBits = 12;  // 64, then up to 4,096
@@ -122,13 +126,20 @@ class Scoreboard {
     std::vector<std::vector<int64_t>> blocks_;  // each with room for its whole size
     size_t size_ = 0;
   };
+  // One day of one unit with any fact: its counts (32 bits are ample for a unit's day) and
+  // where its resolve times end (they begin where the row before's end). 64 bytes, a line.
   struct Day {
-    ScoreCounts counts;
-    uint64_t resolve_end = 0;  // the day's resolve times end here (they begin where the day before's end)
+    int32_t day = 0;  // days since 1970-01-01, local (years 0001-9999 need 22 bits)
+    uint32_t received = 0, accepted = 0, accepted_on_time = 0, resolved = 0, resolved_on_time = 0, evaluated = 0,
+             satisfied = 0, returned = 0, redone = 0, summoned = 0, reported_on_time = 0, escalations = 0;
+    uint64_t resolve_end = 0;
+    void add_to(ScoreCounts& total) const noexcept;
   };
+  static_assert(sizeof(Day) == 64);
+  // A unit's days with facts, in day order: a unit that acts one day in ten holds a row for
+  // that day only, not for the nine between.
   struct UnitDays {
     static constexpr size_t kDaysReserved = 64;  // room made on a unit's first fact
-    int64_t first_day = 0;
     std::vector<Day> days;
     Samples resolve_ms;
   };

@@ -437,6 +437,7 @@ EngineStats Engine::stats() const {
   out.events = e.log.issued();
   out.pending_events = e.log.pending();
   out.memory_bytes += e.log.memory_bytes();
+  out.score_bytes = e.log.with_scores([](const Scoreboard& s) { return s.memory_bytes(); });
   out.rules_version = e.current.load(std::memory_order_acquire);
   if (e.realtime) out.realtime_out_of_memory = e.realtime->out_of_memory();
   return out;

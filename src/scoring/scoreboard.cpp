@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <bit>
+#include <iterator>
 
 #include "whistle/scoring.hpp"
 
@@ -83,64 +84,92 @@ void Scoreboard::Samples::insert(size_t i, int64_t value) {
 }
 
 // Out of memory (a unit's days or resolve times growing), throws having counted nothing.
+void Scoreboard::Day::add_to(ScoreCounts& t) const noexcept {
+  t.received += received;
+  t.accepted += accepted;
+  t.accepted_on_time += accepted_on_time;
+  t.resolved += resolved;
+  t.resolved_on_time += resolved_on_time;
+  t.evaluated += evaluated;
+  t.satisfied += satisfied;
+  t.returned += returned;
+  t.redone += redone;
+  t.summoned += summoned;
+  t.reported_on_time += reported_on_time;
+  t.escalations += escalations;
+}
+
 void Scoreboard::apply(const ScoreFact& f) {
   if (f.unit >= units_.size()) return;
   UnitDays& u = units_[f.unit];
-  const int64_t day = day_of(f.at);
-  if (u.days.empty()) {
-    u.days.reserve(UnitDays::kDaysReserved);
-    u.first_day = day;
+  std::vector<Day>& days = u.days;
+  const auto day = static_cast<int32_t>(day_of(f.at));  // the engine's instants lie in years 0001-9999
+  // The day's row: almost always the last one; facts arrive in time order, but be safe.
+  size_t index = days.size();
+  if (!days.empty() && days.back().day >= day) {
+    index = days.back().day == day ? days.size() - 1
+                                   : static_cast<size_t>(std::lower_bound(days.begin(), days.end(), day,
+                                                                          [](const Day& d, int32_t x) { return d.day < x; }) -
+                                                         days.begin());
   }
-  if (day < u.first_day) {  // facts arrive in time order, but be safe: grow to the front
-    u.days.insert(u.days.begin(), static_cast<size_t>(u.first_day - day), Day{});  // no times: end 0
-    u.first_day = day;
-  }
-  const auto index = static_cast<size_t>(day - u.first_day);
-  if (index >= u.days.size()) {
-    const uint64_t end = u.days.empty() ? 0 : u.days.back().resolve_end;
-    u.days.resize(index + 1, Day{{}, end});
-  }
-  Day& d = u.days[index];
-  ScoreCounts& c = d.counts;
+  const bool fresh = index == days.size() || days[index].day != day;
+  // What may allocate comes first: out of memory, this throws having counted nothing.
+  if (fresh && days.size() == days.capacity()) days.reserve(std::max(UnitDays::kDaysReserved, 2 * days.size()));
+  const uint64_t before = index == 0 ? 0 : days[index - 1].resolve_end;  // where the day's times begin
+  if (f.kind == ScoreFact::resolved) u.resolve_ms.insert(fresh ? before : days[index].resolve_end, f.resolve_ms);
+  if (fresh) days.insert(days.begin() + static_cast<std::ptrdiff_t>(index), Day{.day = day, .resolve_end = before});
+  Day& d = days[index];
   switch (f.kind) {
-    case ScoreFact::received: ++c.received; break;
+    case ScoreFact::received: ++d.received; break;
     case ScoreFact::accepted:
-      ++c.accepted;
-      c.accepted_on_time += f.on_time;
+      ++d.accepted;
+      d.accepted_on_time += f.on_time;
       break;
     case ScoreFact::resolved:
-      u.resolve_ms.insert(d.resolve_end, f.resolve_ms);  // first: out of memory, nothing is counted
-      for (size_t k = index; k < u.days.size(); ++k) ++u.days[k].resolve_end;
-      ++c.resolved;
-      c.resolved_on_time += f.on_time;
+      for (size_t k = index; k < days.size(); ++k) ++days[k].resolve_end;
+      ++d.resolved;
+      d.resolved_on_time += f.on_time;
       break;
     case ScoreFact::evaluated:
-      ++c.evaluated;
-      c.satisfied += f.score >= 4;
+      ++d.evaluated;
+      d.satisfied += f.score >= 4;
       break;
-    case ScoreFact::returned: ++c.returned; break;
-    case ScoreFact::redone: ++c.redone; break;
-    case ScoreFact::summoned: ++c.summoned; break;
-    case ScoreFact::reported: c.reported_on_time += f.on_time; break;
-    case ScoreFact::escalated: ++c.escalations; break;
+    case ScoreFact::returned: ++d.returned; break;
+    case ScoreFact::redone: ++d.redone; break;
+    case ScoreFact::summoned: ++d.summoned; break;
+    case ScoreFact::reported: d.reported_on_time += f.on_time; break;
+    case ScoreFact::escalated: ++d.escalations; break;
   }
+}
+
+size_t Scoreboard::Samples::memory_bytes() const noexcept {
+  size_t bytes = blocks_.capacity() * sizeof(blocks_[0]);
+  for (const auto& block : blocks_) bytes += block.capacity() * sizeof(int64_t);
+  return bytes;
+}
+
+size_t Scoreboard::memory_bytes() const noexcept {
+  size_t bytes = sizeof(*this) + units_.capacity() * sizeof(UnitDays) + unit_node_.capacity() * sizeof(NodeId) +
+                 unit_platform_.capacity() * sizeof(Platform);
+  for (const UnitDays& u : units_) bytes += u.days.capacity() * sizeof(Day) + u.resolve_ms.memory_bytes();
+  return bytes;
 }
 
 template <class Pick>
 ScoreCounts Scoreboard::sum(Pick&& pick, Period period) const {
   ScoreCounts total;
   std::vector<int64_t> samples;
+  const auto before = [](const Day& d, int64_t day) { return d.day < day; };
   for (UnitId unit = 0; unit < units_.size(); ++unit) {
     if (!pick(unit)) continue;
-    const UnitDays& u = units_[unit];
-    if (u.days.empty()) continue;
-    const int64_t from = std::max(period.first_day, u.first_day);
-    const int64_t to = std::min(period.end_day, u.first_day + static_cast<int64_t>(u.days.size()));
-    if (from >= to) continue;
-    for (int64_t day = from; day < to; ++day) total += u.days[static_cast<size_t>(day - u.first_day)].counts;
-    const auto first = static_cast<size_t>(from - u.first_day), last = static_cast<size_t>(to - u.first_day);
-    const uint64_t begin = first == 0 ? 0 : u.days[first - 1].resolve_end;
-    for (uint64_t i = begin; i < u.days[last - 1].resolve_end; ++i) samples.push_back(u.resolve_ms[i]);
+    const std::vector<Day>& days = units_[unit].days;
+    const auto first = std::lower_bound(days.begin(), days.end(), period.first_day, before);
+    const auto last = std::lower_bound(first, days.end(), period.end_day, before);
+    if (first == last) continue;
+    for (auto d = first; d != last; ++d) d->add_to(total);
+    const uint64_t begin = first == days.begin() ? 0 : std::prev(first)->resolve_end;
+    const Samples& times = units_[unit].resolve_ms;
+    for (uint64_t i = begin; i < std::prev(last)->resolve_end; ++i) samples.push_back(times[i]);
   }
   if (!samples.empty()) {
     // The lower median: an actual resolve time, the same however the samples were gathered.
