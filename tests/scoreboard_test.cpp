@@ -114,7 +114,8 @@ TEST(Scoreboard, SparseDaysInAnyOrderEqualABruteForceRecount) {
   EXPECT_LT(board.memory_bytes() - empty_bytes, size_t{16} << 10);
   std::vector<bool> one(units, false);
   one[3] = true;
-  const int64_t first = board.day_of(kT0) - 3, last = board.day_of(kT0) + *std::max_element(days.begin(), days.end()) + 4;
+  const int64_t first = board.day_of(kT0) - 3;
+  const int64_t last = board.day_of(kT0) + *std::max_element(days.begin(), days.end()) + 4;
   ASSERT_EQ(board.unit_counts(3, Period::all()), brute_force(facts, board, Period::all(), one));
   for (int q = 0; q < 2000; ++q) {
     Period p;

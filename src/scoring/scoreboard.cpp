@@ -83,7 +83,6 @@ void Scoreboard::Samples::insert(size_t i, int64_t value) {
   ++size_;
 }
 
-// Out of memory (a unit's days or resolve times growing), throws having counted nothing.
 void Scoreboard::Day::add_to(ScoreCounts& t) const noexcept {
   t.received += received;
   t.accepted += accepted;
@@ -99,6 +98,7 @@ void Scoreboard::Day::add_to(ScoreCounts& t) const noexcept {
   t.escalations += escalations;
 }
 
+// Out of memory (a unit's days or resolve times growing), throws having counted nothing.
 void Scoreboard::apply(const ScoreFact& f) {
   if (f.unit >= units_.size()) return;
   UnitDays& u = units_[f.unit];
@@ -106,18 +106,20 @@ void Scoreboard::apply(const ScoreFact& f) {
   const auto day = static_cast<int32_t>(day_of(f.at));  // the engine's instants lie in years 0001-9999
   // The day's row: almost always the last one; facts arrive in time order, but be safe.
   size_t index = days.size();
-  if (!days.empty() && days.back().day >= day) {
-    index = days.back().day == day ? days.size() - 1
-                                   : static_cast<size_t>(std::lower_bound(days.begin(), days.end(), day,
-                                                                          [](const Day& d, int32_t x) { return d.day < x; }) -
-                                                         days.begin());
+  if (!days.empty() && days.back().day == day) {
+    index = days.size() - 1;
+  } else if (!days.empty() && days.back().day > day) {
+    const auto at = std::lower_bound(days.begin(), days.end(), day, [](const Day& d, int32_t x) { return d.day < x; });
+    index = static_cast<size_t>(at - days.begin());
   }
   const bool fresh = index == days.size() || days[index].day != day;
   // What may allocate comes first: out of memory, this throws having counted nothing.
   if (fresh && days.size() == days.capacity()) days.reserve(std::max(UnitDays::kDaysReserved, 2 * days.size()));
-  const uint64_t before = index == 0 ? 0 : days[index - 1].resolve_end;  // where the day's times begin
-  if (f.kind == ScoreFact::resolved) u.resolve_ms.insert(fresh ? before : days[index].resolve_end, f.resolve_ms);
-  if (fresh) days.insert(days.begin() + static_cast<std::ptrdiff_t>(index), Day{.day = day, .resolve_end = before});
+  const uint64_t times_begin = index == 0 ? 0 : days[index - 1].resolve_end;  // the day's resolve times
+  if (f.kind == ScoreFact::resolved) u.resolve_ms.insert(fresh ? times_begin : days[index].resolve_end, f.resolve_ms);
+  if (fresh) {
+    days.insert(days.begin() + static_cast<std::ptrdiff_t>(index), Day{.day = day, .resolve_end = times_begin});
+  }
   Day& d = days[index];
   switch (f.kind) {
     case ScoreFact::received: ++d.received; break;
