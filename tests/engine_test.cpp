@@ -557,6 +557,18 @@ TEST(EngineScores, LiveCountersEqualARecountFromTheEvents) {
   EXPECT_GT(d1.counts.received, 0u);
   EXPECT_GE(d1.composite, 0);
   EXPECT_LE(d1.composite, 100);
+  // Forgetting the first day: every query counts from the second, as the recount's does.
+  const int64_t cutoff = h.engine().scoring_day(T0) + 1;
+  const size_t bytes = h.engine().stats().score_bytes;
+  h.engine().forget_scores_before(cutoff);
+  EXPECT_LT(h.engine().stats().score_bytes, bytes);
+  size_t changed = 0;
+  for (UnitId u = 0; u < h.model().units().size(); ++u) {
+    const ScoreCounts kept = recount.unit_counts(u, Period{cutoff, INT64_MAX});
+    EXPECT_EQ(h.engine().unit_score(u).counts, kept) << h.model().units()[u].code;
+    changed += !(kept == recount.unit_counts(u, Period::all()));
+  }
+  EXPECT_GE(changed, 3u);
 }
 
 // Instants outside years 0001-9999 are refused with a message, never computed with (deadline

@@ -125,5 +125,57 @@ TEST(Scoreboard, SparseDaysInAnyOrderEqualABruteForceRecount) {
   }
 }
 
+// Forgetting the days before a cutoff: every query equals the brute force over the facts from
+// the cutoff on (a period that starts earlier counts from the cutoff), the memory shrinks, and
+// facts that come after are counted as before (one of them for a day before the cutoff: late
+// facts are still counted).
+TEST(Scoreboard, ForgettingTheDaysBeforeACutoffKeepsEveryQueryFromIt) {
+  const auto model = whistle::testing::engine_model();
+  const auto units = static_cast<UnitId>(model->units().size());
+  Scoreboard board(*model, 8 * 60);
+  std::mt19937_64 rng(13);
+  std::vector<ScoreFact> facts;
+  Instant clock = kT0;
+  const auto add = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      clock += static_cast<Instant>(rng() % (kDay / 50));  // about 200 days in 20,000 facts
+      ScoreFact f{static_cast<ScoreFact::Kind>(rng() % 9), rng() % 2 == 0, static_cast<uint8_t>(1 + rng() % 5),
+                  static_cast<UnitId>(rng() % 4), clock, static_cast<int64_t>(rng() % 1'000'000)};
+      if (i % 3 == 0) f.kind = ScoreFact::resolved;
+      board.apply(f);
+      facts.push_back(f);
+    }
+  };
+  add(20'000);
+  const int64_t cutoff = board.day_of(kT0) + 120;
+  const size_t bytes = board.memory_bytes();
+  board.forget_before(cutoff);
+  EXPECT_LT(board.memory_bytes(), bytes);
+  add(2'000);
+  ScoreFact late{ScoreFact::resolved, true, 0, 1, kT0 + 30 * kDay, 12'345};
+  board.apply(late);
+  std::vector<ScoreFact> kept;
+  for (const ScoreFact& f : facts) {
+    if (board.day_of(f.at) >= cutoff) kept.push_back(f);
+  }
+  kept.push_back(late);
+  const int64_t first = board.day_of(kT0) - 2, last = board.day_of(clock) + 2;
+  for (int q = 0; q < 500; ++q) {
+    Period p;
+    if (q > 0) {
+      p.first_day = first + static_cast<int64_t>(rng() % static_cast<uint64_t>(last - first));
+      p.end_day = p.first_day + 1 + static_cast<int64_t>(rng() % 60);
+    }
+    const auto unit = static_cast<UnitId>(q % 4);
+    std::vector<bool> one(units, false);
+    one[unit] = true;
+    ASSERT_EQ(board.unit_counts(unit, p), brute_force(kept, board, p, one)) << "unit " << unit << " query " << q;
+  }
+  // Forgetting again, at or before the cutoff, or before any day: nothing more goes.
+  const ScoreCounts all = board.unit_counts(0, Period::all());
+  board.forget_before(cutoff - 1000);
+  EXPECT_EQ(board.unit_counts(0, Period::all()), all);
+}
+
 }  // namespace
 }  // namespace whistle

@@ -166,6 +166,11 @@ class Engine {
   Score node_score(NodeId node, Period period = Period::all()) const;
   Score platform_score(Platform platform, Period period = Period::all()) const;
   int64_t scoring_day(Instant at) const noexcept;
+  // Forgets the scores of the local days before `day` (a scoring_day): the scoreboard grows
+  // with the days units act on, and a host that runs for years bounds it with this, say once
+  // a month. Queries then count nothing before `day`. Out of memory, throws std::bad_alloc
+  // having forgotten nothing.
+  void forget_scores_before(int64_t day);
 
   EngineStats stats() const;
 

@@ -95,6 +95,12 @@ class Scoreboard {
 
   // Bytes held: the per-unit day rows and resolve times (capacity included).
   size_t memory_bytes() const noexcept;
+  // Drops every count and resolve time of the days before `day` (local days since
+  // 1970-01-01), to bound the memory of a board that runs for years: a query then sees
+  // nothing before it (a period that starts earlier counts from `day`), and one from `day` on
+  // is unchanged. Out of memory (the resolve times kept are copied), throws having changed
+  // nothing.
+  void forget_before(int64_t day);
 
   // The scoreboard a stream of events implies, computed apart from the engine.
   static Scoreboard recount(const Model& model, int32_t utc_offset_minutes, std::span<const Event> events);
@@ -115,6 +121,8 @@ class Scoreboard {
     // changed nothing.
     void insert(size_t at, int64_t value);
     size_t memory_bytes() const noexcept;
+    // The times from `from` on, in new blocks. Out of memory, throws.
+    Samples suffix(size_t from) const;
 
    private:
     static constexpr size_t kFirstBits = 6, kLargeBits = 12;  // 64, then up to 4,096

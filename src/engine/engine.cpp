@@ -418,6 +418,10 @@ int64_t Engine::scoring_day(Instant at) const noexcept {
   return impl_->log.with_scores([&](const Scoreboard& s) { return s.day_of(at); });
 }
 
+void Engine::forget_scores_before(int64_t day) {
+  impl_->log.with_scores([&](Scoreboard& s) { s.forget_before(day); });
+}
+
 EngineStats Engine::stats() const {
   Impl& e = *impl_;
   EngineStats out;

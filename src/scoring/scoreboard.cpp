@@ -150,6 +150,36 @@ size_t Scoreboard::Samples::memory_bytes() const noexcept {
   return bytes;
 }
 
+Scoreboard::Samples Scoreboard::Samples::suffix(size_t from) const {
+  Samples out;
+  for (size_t i = from; i < size_; ++i) out.insert(out.size(), (*this)[i]);
+  return out;
+}
+
+void Scoreboard::forget_before(int64_t day) {
+  const auto before = [](const Day& d, int64_t x) { return d.day < x; };
+  // Everything that allocates first: each unit's kept rows and resolve times, in fresh storage
+  // sized to what is kept (so the memory of what goes is given back).
+  std::vector<UnitDays> kept(units_.size());
+  std::vector<bool> changed(units_.size(), false);
+  for (size_t unit = 0; unit < units_.size(); ++unit) {
+    const UnitDays& u = units_[unit];
+    const auto first_kept = std::lower_bound(u.days.begin(), u.days.end(), day, before);
+    if (first_kept == u.days.begin()) continue;
+    changed[unit] = true;
+    const uint64_t dropped_times = std::prev(first_kept)->resolve_end;
+    kept[unit].days.reserve(std::max<size_t>(UnitDays::kDaysReserved, static_cast<size_t>(u.days.end() - first_kept)));
+    for (auto d = first_kept; d != u.days.end(); ++d) {
+      kept[unit].days.push_back(*d);
+      kept[unit].days.back().resolve_end -= dropped_times;
+    }
+    kept[unit].resolve_ms = u.resolve_ms.suffix(dropped_times);
+  }
+  for (size_t unit = 0; unit < units_.size(); ++unit) {
+    if (changed[unit]) units_[unit] = std::move(kept[unit]);
+  }
+}
+
 size_t Scoreboard::memory_bytes() const noexcept {
   size_t bytes = sizeof(*this) + units_.capacity() * sizeof(UnitDays) + unit_node_.capacity() * sizeof(NodeId) +
                  unit_platform_.capacity() * sizeof(Platform);

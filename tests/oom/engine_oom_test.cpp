@@ -458,5 +458,43 @@ TEST(EngineOutOfMemory, TheRealtimeClockFinishesAfterAPause) {
   EXPECT_GE(waited, engine::RealtimeDriver::kRetryMs - 20) << failed << " failures";
 }
 
+// Forgetting old scores copies the resolve times it keeps: out of memory at any of those
+// allocations, every count and median is as it was, and the call with memory back forgets.
+TEST(EngineOutOfMemory, ForgettingScoresIsAllOrNothing) {
+  const auto model = whistle::testing::engine_model();
+  constexpr Instant kDay = 86'400'000;
+  Scoreboard board(*model, 8 * 60);
+  for (int i = 0; i < 3'000; ++i) {  // 3 units, resolving over 30 days: more than a block each
+    board.apply({ScoreFact::resolved, i % 2 == 0, 0, static_cast<UnitId>(i % 3), kStart + i * (kDay / 100), i});
+  }
+  const int64_t cutoff = board.day_of(kStart) + 10;
+  const auto counts = [&] {
+    std::vector<ScoreCounts> out;
+    for (UnitId u = 0; u < 3; ++u) out.push_back(board.unit_counts(u, Period::all()));
+    return out;
+  };
+  const std::vector<ScoreCounts> before = counts();
+  size_t failures = 0;
+  for (size_t allowed = 0;; ++allowed) {
+    bool threw = false;
+    {
+      FailAllocationsAfter limit(allowed);
+      try {
+        board.forget_before(cutoff);
+      } catch (const std::bad_alloc&) {
+        threw = true;
+      }
+    }
+    if (!threw) break;
+    ++failures;
+    ASSERT_EQ(counts(), before) << "after failing at allocation " << allowed;
+  }
+  EXPECT_GT(failures, 3u);
+  for (UnitId u = 0; u < 3; ++u) {
+    EXPECT_EQ(board.unit_counts(u, Period::all()), board.unit_counts(u, Period{cutoff, INT64_MAX}));
+    EXPECT_LT(board.unit_counts(u, Period::all()).resolved, before[u].resolved);
+  }
+}
+
 }  // namespace
 }  // namespace whistle
