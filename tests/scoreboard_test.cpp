@@ -18,6 +18,14 @@ namespace {
 constexpr Instant kDay = 86'400'000;
 constexpr Instant kT0 = Instant{20'000} * kDay;  // day 20000 (UTC)
 
+// A period starting on a random day of [first, last) and lasting 1 to `longest` days.
+Period random_period(std::mt19937_64& rng, int64_t first, int64_t last, uint64_t longest) {
+  Period p;
+  p.first_day = first + static_cast<int64_t>(rng() % static_cast<uint64_t>(last - first));
+  p.end_day = p.first_day + 1 + static_cast<int64_t>(rng() % longest);
+  return p;
+}
+
 ScoreCounts brute_force(const std::vector<ScoreFact>& facts, const Scoreboard& board, Period period,
                         const std::vector<bool>& picked) {
   ScoreCounts c;
@@ -70,11 +78,7 @@ TEST(Scoreboard, EqualsABruteForceRecountOfItsFacts) {
   ASSERT_GT(unit0_resolved, 4096u);
   const int64_t first = board.day_of(kT0) - 6, last = board.day_of(clock) + 2;
   for (int q = 0; q < 300; ++q) {
-    Period p;
-    if (q > 0) {
-      p.first_day = first + static_cast<int64_t>(rng() % static_cast<uint64_t>(last - first));
-      p.end_day = p.first_day + 1 + static_cast<int64_t>(rng() % 20);
-    }
+    const Period p = q == 0 ? Period::all() : random_period(rng, first, last, 20);
     const UnitId unit = q % 4 == 0 ? 0 : static_cast<UnitId>(rng() % units);
     std::vector<bool> one(units, false);
     one[unit] = true;
@@ -118,9 +122,7 @@ TEST(Scoreboard, SparseDaysInAnyOrderEqualABruteForceRecount) {
   const int64_t last = board.day_of(kT0) + *std::max_element(days.begin(), days.end()) + 4;
   ASSERT_EQ(board.unit_counts(3, Period::all()), brute_force(facts, board, Period::all(), one));
   for (int q = 0; q < 2000; ++q) {
-    Period p;
-    p.first_day = first + static_cast<int64_t>(rng() % static_cast<uint64_t>(last - first));
-    p.end_day = p.first_day + 1 + static_cast<int64_t>(rng() % 1500);
+    const Period p = random_period(rng, first, last, 1500);
     ASSERT_EQ(board.unit_counts(3, p), brute_force(facts, board, p, one)) << "query " << q;
   }
 }
@@ -161,11 +163,7 @@ TEST(Scoreboard, ForgettingTheDaysBeforeACutoffKeepsEveryQueryFromIt) {
   kept.push_back(late);
   const int64_t first = board.day_of(kT0) - 2, last = board.day_of(clock) + 2;
   for (int q = 0; q < 500; ++q) {
-    Period p;
-    if (q > 0) {
-      p.first_day = first + static_cast<int64_t>(rng() % static_cast<uint64_t>(last - first));
-      p.end_day = p.first_day + 1 + static_cast<int64_t>(rng() % 60);
-    }
+    const Period p = q == 0 ? Period::all() : random_period(rng, first, last, 60);
     const auto unit = static_cast<UnitId>(q % 4);
     std::vector<bool> one(units, false);
     one[unit] = true;

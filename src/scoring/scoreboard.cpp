@@ -6,19 +6,27 @@
 
 namespace whistle {
 
+namespace {
+// The twelve additive counts of `from` added to `to` (a ScoreCounts, or a day's row of them).
+template <class To, class From>
+void add_counts(To& to, const From& from) noexcept {
+  to.received += from.received;
+  to.accepted += from.accepted;
+  to.accepted_on_time += from.accepted_on_time;
+  to.resolved += from.resolved;
+  to.resolved_on_time += from.resolved_on_time;
+  to.evaluated += from.evaluated;
+  to.satisfied += from.satisfied;
+  to.returned += from.returned;
+  to.redone += from.redone;
+  to.summoned += from.summoned;
+  to.reported_on_time += from.reported_on_time;
+  to.escalations += from.escalations;
+}
+}  // namespace
+
 ScoreCounts& ScoreCounts::operator+=(const ScoreCounts& o) {
-  received += o.received;
-  accepted += o.accepted;
-  accepted_on_time += o.accepted_on_time;
-  resolved += o.resolved;
-  resolved_on_time += o.resolved_on_time;
-  evaluated += o.evaluated;
-  satisfied += o.satisfied;
-  returned += o.returned;
-  redone += o.redone;
-  summoned += o.summoned;
-  reported_on_time += o.reported_on_time;
-  escalations += o.escalations;
+  add_counts(*this, o);
   return *this;  // the median is not additive: sum() computes it from the samples
 }
 
@@ -83,20 +91,7 @@ void Scoreboard::Samples::insert(size_t i, int64_t value) {
   ++size_;
 }
 
-void Scoreboard::Day::add_to(ScoreCounts& t) const noexcept {
-  t.received += received;
-  t.accepted += accepted;
-  t.accepted_on_time += accepted_on_time;
-  t.resolved += resolved;
-  t.resolved_on_time += resolved_on_time;
-  t.evaluated += evaluated;
-  t.satisfied += satisfied;
-  t.returned += returned;
-  t.redone += redone;
-  t.summoned += summoned;
-  t.reported_on_time += reported_on_time;
-  t.escalations += escalations;
-}
+void Scoreboard::Day::add_to(ScoreCounts& total) const noexcept { add_counts(total, *this); }
 
 // Out of memory (a unit's days or resolve times growing), throws having counted nothing.
 void Scoreboard::apply(const ScoreFact& f) {
