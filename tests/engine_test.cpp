@@ -371,6 +371,69 @@ TEST(EngineEvents, CallbackGetsEveryEventInSequenceOrder) {
   EXPECT_TRUE(h.events().empty());  // with a callback, nothing waits to be polled
 }
 
+// submit_batch: one status per submission, the same as one submit() each would give, the same
+// events in the same order; with a callback, every event of the batch delivered, in sequence
+// order, before the call returns.
+TEST(EngineSubmitBatch, GivesEachSubmissionItsStatusAndTheEventsOfOneByOne) {
+  EngineHarness batched(T0), single(T0);
+  ASSERT_TRUE(batched.engine().advance(T0 + kMinute).ok());
+  ASSERT_TRUE(single.engine().advance(T0 + kMinute).ok());
+  const auto submission = [&](CaseId id, const char* matter, LonLat point, Instant at) {
+    Submission s;
+    s.id = id;
+    s.matter = batched.model().find_matter(matter);
+    s.point = point;
+    s.received = at;
+    s.channel = "app";
+    return s;
+  };
+  const std::vector<Submission> batch = {
+      submission(1, "quick", kG1, T0 + 2 * kMinute),
+      submission(2, "quickroad", kG2, T0 + 2 * kMinute),
+      submission(1, "quick", kG2, T0 + 3 * kMinute),                // again: EEXISTS
+      submission(3, "quick", kG1, T0),                              // before the clock: EINVAL
+      submission(4, "quick", LonLat{0, 0}, T0 + 3 * kMinute),       // outside: unrouted
+      submission(5, "quick", kG2, T0 + 4 * kMinute),
+  };
+  std::vector<Submission> unknown = {submission(6, "quick", kG1, T0 + 4 * kMinute)};
+  unknown[0].matter = 9'999;  // ENOTFOUND
+  std::vector<Status> results(batch.size());
+  batched.engine().submit_batch(batch, results);
+  std::vector<Status> one_by_one;
+  for (const Submission& s : batch) one_by_one.push_back(single.engine().submit(s));
+  const std::vector<StatusCode> expected = {StatusCode::ok,        StatusCode::ok, StatusCode::already_exists,
+                                            StatusCode::invalid_argument, StatusCode::ok, StatusCode::ok};
+  for (size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ(results[i].code(), expected[i]) << i << ": " << results[i].message();
+    EXPECT_EQ(results[i].message(), one_by_one[i].message()) << i;
+  }
+  std::vector<Status> one(1);
+  batched.engine().submit_batch(unknown, one);
+  EXPECT_EQ(one[0].code(), StatusCode::not_found);
+  const auto events = batched.events();
+  EXPECT_EQ(events.size(), 4u);  // dispatched 1, 2, 5 and unrouted 4
+  EXPECT_EQ(events, single.events());
+
+  // With a callback: the batch's events, all of them, in order, by the time it returns.
+  EngineHarness delivered(T0);
+  std::vector<uint64_t> seqs;
+  std::vector<CaseId> cases;
+  delivered.engine().set_event_callback([&](const Event& e) {
+    seqs.push_back(e.seq);
+    cases.push_back(e.case_id);
+  });
+  std::vector<Submission> many;
+  for (CaseId id = 1; id <= 300; ++id) many.push_back(submission(id, "quick", id % 2 ? kG1 : kG2, T0 + kMinute));
+  std::vector<Status> statuses(many.size());
+  delivered.engine().submit_batch(many, statuses);
+  ASSERT_EQ(seqs.size(), many.size());
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    EXPECT_EQ(seqs[i], i + 1);
+    EXPECT_EQ(cases[i], many[i].id);
+    EXPECT_TRUE(statuses[i].ok()) << statuses[i].message();
+  }
+}
+
 TEST(EngineReload, NewCasesUseTheNewRulesOldCasesKeepTheirVersion) {
   EngineHarness h(T0);
   ASSERT_TRUE(h.submit(1, "road", kG1, T0).ok());

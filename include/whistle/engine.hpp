@@ -132,7 +132,10 @@ class Engine {
   // EEXISTS for a known id, ENOTFOUND for an unknown matter or place, EINVAL for an instant
   // before the clock or bad fields; nothing changes then.
   Status submit(const Submission& s);
-  // One status per submission (results.size() >= batch.size()).
+  // One status per submission (results.size() >= batch.size()), each what submit() would
+  // give; the events are those of one submit() each, in order. With a callback, they are
+  // delivered once, after the batch (one merge for all: with a callback, a submission costs
+  // about two thirds of what it costs through submit()).
   void submit_batch(std::span<const Submission> batch, std::span<Status> results);
   // ENOTFOUND (case or unit), EINVAL (instant, arguments), EDENIED (with a `denied` event),
   // ESTATE; nothing changes unless OK.
