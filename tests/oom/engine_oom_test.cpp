@@ -142,6 +142,30 @@ TEST(EngineOutOfMemory, SubmitIsAllOrNothing) {
   check_all_or_nothing(prepare, [](EngineHarness& h) { return h.submit(3, "orphan", kG1, kStart); });  // unrouted
 }
 
+// A batch out of memory keeps the submissions before the one that failed (and delivers their
+// events); retried, the rest go in: the events are those of a batch that never failed.
+TEST(EngineOutOfMemory, ABatchKeepsWhatWentInBeforeAFailure) {
+  const Step prepare = [](EngineHarness& h) { ASSERT_TRUE(h.submit(1, "noise", kG1, kStart).ok()); };
+  check_all_or_nothing(
+      prepare,
+      [](EngineHarness& h) {
+        std::vector<Submission> batch(3);
+        for (size_t i = 0; i < batch.size(); ++i) {
+          batch[i].id = 2 + i;
+          batch[i].matter = h.model().find_matter(i == 1 ? "orphan" : "noise");
+          batch[i].point = kG1;
+          batch[i].received = kStart;
+          batch[i].external_ref = "ref-" + std::to_string(2 + i);
+        }
+        std::vector<Status> results(batch.size());
+        h.engine().submit_batch(batch, results);
+        // Retried after a failure, the ones that went in are EEXISTS; the last one's status is
+        // the batch's outcome.
+        return results.back();
+      },
+      /*whole=*/false);
+}
+
 // The case's cooperating units move to a list of the shard (more than four), and back.
 TEST(EngineOutOfMemory, AssignAndReturnAreAllOrNothing) {
   const Step unrouted = [](EngineHarness& h) { ASSERT_TRUE(h.submit(1, "orphan", kG1, kStart).ok()); };
