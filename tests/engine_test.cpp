@@ -434,6 +434,49 @@ TEST(EngineSubmitBatch, GivesEachSubmissionItsStatusAndTheEventsOfOneByOne) {
   }
 }
 
+// act_batch: the statuses and events of one act() each (a denial's event included), and with a
+// callback every event delivered by the time it returns.
+TEST(EngineActBatch, GivesEachActionItsStatusAndTheEventsOfOneByOne) {
+  EngineHarness batched(T0), single(T0);
+  std::vector<uint64_t> delivered;
+  batched.engine().set_event_callback([&](const Event& e) { delivered.push_back(e.seq); });
+  for (EngineHarness* h : {&batched, &single}) {
+    for (CaseId id = 1; id <= 3; ++id) ASSERT_TRUE(h->submit(id, "quick", id % 2 ? kG1 : kG2, T0).ok());
+  }
+  const UnitId primary = batched.info(1).primary;
+  const auto action = [&](Operation op, CaseId id, UnitId actor, Instant at) {
+    Action a;
+    a.op = op;
+    a.case_id = id;
+    a.actor = actor;
+    a.at = at;
+    return a;
+  };
+  const std::vector<Action> batch = {
+      action(Operation::accept, 1, primary, T0 + kMinute),
+      action(Operation::accept, 2, batched.unit("D3"), T0 + kMinute),  // not its primary: EDENIED
+      action(Operation::resolve, 1, primary, T0 + 2 * kMinute),
+      action(Operation::accept, 1, primary, T0 + 3 * kMinute),         // accepted already: ESTATE
+      action(Operation::accept, 99, primary, T0 + 3 * kMinute),        // no such case: ENOTFOUND
+      action(Operation::accept, 3, batched.info(3).primary, T0 + 4 * kMinute),
+  };
+  ASSERT_NE(batched.info(2).primary, batched.unit("D3"));
+  std::vector<Status> results(batch.size());
+  const size_t before = delivered.size();
+  batched.engine().act_batch(batch, results);
+  const std::vector<StatusCode> expected = {StatusCode::ok,    StatusCode::denied, StatusCode::ok,
+                                            StatusCode::wrong_state, StatusCode::not_found, StatusCode::ok};
+  std::vector<std::string> one_by_one;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Status s = single.engine().act(batch[i]);
+    EXPECT_EQ(results[i].code(), expected[i]) << i << ": " << results[i].message();
+    EXPECT_EQ(results[i].message(), s.message()) << i;
+  }
+  EXPECT_EQ(delivered.size() - before, 4u);  // accepted, denied, resolved, accepted
+  for (size_t i = 0; i < delivered.size(); ++i) EXPECT_EQ(delivered[i], i + 1);
+  EXPECT_EQ(single.events().size(), delivered.size());
+}
+
 TEST(EngineReload, NewCasesUseTheNewRulesOldCasesKeepTheirVersion) {
   EngineHarness h(T0);
   ASSERT_TRUE(h.submit(1, "road", kG1, T0).ok());

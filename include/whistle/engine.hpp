@@ -140,6 +140,9 @@ class Engine {
   // ENOTFOUND (case or unit), EINVAL (instant, arguments), EDENIED (with a `denied` event),
   // ESTATE; nothing changes unless OK.
   Status act(const Action& a);
+  // act() for each action in turn, as submit_batch() is submit() for each submission: a status
+  // each, the same events, delivered to a callback once after the batch.
+  void act_batch(std::span<const Action> batch, std::span<Status> results);
 
   // Manual clock: fires every timer due at or before `now`, in deadline order. EINVAL when
   // `now` is before the clock or the engine runs on the realtime clock.

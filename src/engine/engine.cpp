@@ -211,6 +211,40 @@ namespace {
   const engine::PinRelease release(pin);  // also when routing or the update throws
   return route_and_submit(e, s, hash, sub, at, e.pin_current_version(pin));
 }  // the pin is released here, before the events are delivered
+
+// An action, its events not yet delivered to a callback (act() delivers after it,
+// act_batch() once after the batch).
+[[gnu::always_inline]] inline Status act_one(Engine::Impl& e, const Action& a) {
+  const Instant at = e.operation_instant(a.at);
+  WHISTLE_RETURN_IF_ERROR(e.check_instant(at));
+  if (!e.directory.valid_unit(a.actor)) return Status::not_found("unknown unit id " + std::to_string(a.actor));
+  const uint64_t hash = engine::mix_id(a.case_id);
+  Shard& s = e.shard_of(hash);
+  std::lock_guard lock(s.lock);
+  const uint32_t slot = s.cases.find(a.case_id, hash);
+  if (slot == kNone) return Status::not_found("unknown case " + std::to_string(a.case_id));
+  return e.all_or_nothing(s, [&] { return e.act_locked(s, s.cases.at(slot), slot, a, at); });
+}
+
+// Runs one(item) for each item, its status into results (while there is room), then delivers
+// the events to a callback once. Out of memory, the items before stay done and their events
+// are delivered (or wait for the next delivery if that fails too) as the bad_alloc leaves.
+template <class T, class One>
+void run_batch(Engine::Impl& e, std::span<const T> items, std::span<Status> results, One&& one) {
+  try {
+    for (size_t i = 0; i < items.size(); ++i) {
+      Status s = one(e, items[i]);
+      if (i < results.size()) results[i] = std::move(s);
+    }
+  } catch (...) {
+    try {
+      e.log.deliver();
+    } catch (...) {  // the first failure is the one to report
+    }
+    throw;
+  }
+  e.log.deliver();
+}
 }  // namespace
 
 Status Engine::submit(const Submission& sub) {
@@ -220,41 +254,17 @@ Status Engine::submit(const Submission& sub) {
 }
 
 void Engine::submit_batch(std::span<const Submission> batch, std::span<Status> results) {
-  Impl& e = *impl_;
-  try {
-    for (size_t i = 0; i < batch.size(); ++i) {
-      Status s = submit_one(e, batch[i]);
-      if (i < results.size()) results[i] = std::move(s);
-    }
-  } catch (...) {  // out of memory: the submissions before stay, and their events go out
-    try {
-      e.log.deliver();
-    } catch (...) {  // they wait for the next delivery; the first failure is the one to report
-    }
-    throw;
-  }
-  e.log.deliver();  // one merge and one run of the callback for the whole batch
+  run_batch(*impl_, batch, results, [](Impl& e, const Submission& sub) { return submit_one(e, sub); });
 }
 
 Status Engine::act(const Action& a) {
-  Impl& e = *impl_;
-  const Instant at = e.operation_instant(a.at);
-  WHISTLE_RETURN_IF_ERROR(e.check_instant(at));
-  if (!e.directory.valid_unit(a.actor)) return Status::not_found("unknown unit id " + std::to_string(a.actor));
-  const uint64_t hash = engine::mix_id(a.case_id);
-  Shard& s = e.shard_of(hash);
-  Status status;
-  {
-    std::lock_guard lock(s.lock);
-    const uint32_t slot = s.cases.find(a.case_id, hash);
-    if (slot == kNone) {
-      status = Status::not_found("unknown case " + std::to_string(a.case_id));
-    } else {
-      status = e.all_or_nothing(s, [&] { return e.act_locked(s, s.cases.at(slot), slot, a, at); });
-    }
-  }
-  e.log.deliver();
+  Status status = act_one(*impl_, a);
+  impl_->log.deliver();
   return status;
+}
+
+void Engine::act_batch(std::span<const Action> batch, std::span<Status> results) {
+  run_batch(*impl_, batch, results, [](Impl& e, const Action& a) { return act_one(e, a); });
 }
 
 Status Engine::advance(Instant now) {
