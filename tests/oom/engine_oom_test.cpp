@@ -150,12 +150,13 @@ TEST(EngineOutOfMemory, ABatchKeepsWhatWentInBeforeAFailure) {
       prepare,
       [](EngineHarness& h) {
         std::vector<Submission> batch(3);
+        const std::string refs[] = {"ref-2", "ref-3", "ref-4"};  // a Submission views its texts
         for (size_t i = 0; i < batch.size(); ++i) {
           batch[i].id = 2 + i;
           batch[i].matter = h.model().find_matter(i == 1 ? "orphan" : "noise");
           batch[i].point = kG1;
           batch[i].received = kStart;
-          batch[i].external_ref = "ref-" + std::to_string(2 + i);
+          batch[i].external_ref = refs[i];
         }
         std::vector<Status> results(batch.size());
         h.engine().submit_batch(batch, results);
