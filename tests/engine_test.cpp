@@ -466,7 +466,6 @@ TEST(EngineActBatch, GivesEachActionItsStatusAndTheEventsOfOneByOne) {
   batched.engine().act_batch(batch, results);
   const std::vector<StatusCode> expected = {StatusCode::ok,    StatusCode::denied, StatusCode::ok,
                                             StatusCode::wrong_state, StatusCode::not_found, StatusCode::ok};
-  std::vector<std::string> one_by_one;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Status s = single.engine().act(batch[i]);
     EXPECT_EQ(results[i].code(), expected[i]) << i << ": " << results[i].message();

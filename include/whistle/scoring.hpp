@@ -141,7 +141,6 @@ class Scoreboard {
     uint32_t received = 0, accepted = 0, accepted_on_time = 0, resolved = 0, resolved_on_time = 0, evaluated = 0,
              satisfied = 0, returned = 0, redone = 0, summoned = 0, reported_on_time = 0, escalations = 0;
     uint64_t resolve_end = 0;
-    void add_to(ScoreCounts& total) const noexcept;
   };
   static_assert(sizeof(Day) == 64);
   // A unit's days with facts, in day order: a unit that acts one day in ten holds a row for

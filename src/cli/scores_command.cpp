@@ -2,9 +2,9 @@
 //                [--weights NAME=W,...]
 // Replays the ops file (as `whistle replay`, silently) and prints the scores of SPEC §4 as CSV:
 // one row per unit, territory node or platform with any activity in the period.
+#include <array>
 #include <chrono>
 #include <cmath>
-#include <iterator>
 #include <tuple>
 #include <utility>
 
@@ -46,14 +46,34 @@ void append_row(std::string& out, std::string_view name, const Score& s) {
 
 bool active(const ScoreCounts& c) { return c.received || c.summoned || c.escalations || c.evaluated || c.resolved; }
 
+// The composite's weights by their names on the command line, pointing into `w`.
+constexpr size_t kWeights = 6;
+std::array<std::pair<std::string_view, double*>, kWeights> weight_fields(ScoreWeights& w) {
+  return {{{"response", &w.response},
+           {"on_time", &w.on_time},
+           {"satisfaction", &w.satisfaction},
+           {"no_return", &w.no_return},
+           {"no_redo", &w.no_redo},
+           {"report_in", &w.report_in}}};
+}
+
+// "response=20,on_time=25,...": each weight of `w` by name.
+std::string describe_weights(ScoreWeights w) {
+  std::string out;
+  for (const auto& [name, weight] : weight_fields(w)) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", *weight);
+    out += (out.empty() ? "" : ",") + std::string(name) + "=" + value;
+  }
+  return out;
+}
+
 // "response=30,no_redo=0": the weights named, the others at their defaults. Empty on success,
 // else what is wrong.
 std::string parse_weights(std::string_view text, ScoreWeights& out) {
   ScoreWeights w;
-  const std::pair<std::string_view, double*> names[] = {{"response", &w.response},   {"on_time", &w.on_time},
-                                                        {"satisfaction", &w.satisfaction}, {"no_return", &w.no_return},
-                                                        {"no_redo", &w.no_redo},     {"report_in", &w.report_in}};
-  bool seen[std::size(names)] = {};
+  const auto fields = weight_fields(w);
+  std::array<bool, kWeights> seen{};
   while (!text.empty()) {
     const size_t comma = text.find(',');
     const std::string_view item = text.substr(0, comma);
@@ -61,21 +81,22 @@ std::string parse_weights(std::string_view text, ScoreWeights& out) {
     const size_t eq = item.find('=');
     const std::string_view name = item.substr(0, eq);
     size_t i = 0;
-    while (i < std::size(names) && names[i].first != name) ++i;
-    if (eq == std::string_view::npos || i == std::size(names)) {
-      return "'" + std::string(item) +
-             "' is not NAME=WEIGHT with NAME one of response, on_time, satisfaction, no_return, no_redo, report_in";
+    while (i < fields.size() && fields[i].first != name) ++i;
+    if (eq == std::string_view::npos || i == fields.size()) {
+      std::string names;
+      for (const auto& field : fields) names += (names.empty() ? "" : ", ") + std::string(field.first);
+      return "'" + std::string(item) + "' is not NAME=WEIGHT with NAME one of " + names;
     }
     if (seen[i]) return "'" + std::string(name) + "' is given twice";
     seen[i] = true;
     const std::string_view value = item.substr(eq + 1);
-    if (!parse_double(value, *names[i].second) || !std::isfinite(*names[i].second) || *names[i].second < 0) {
+    if (!parse_double(value, *fields[i].second) || !std::isfinite(*fields[i].second) || *fields[i].second < 0) {
       return "the weight of '" + std::string(name) + "' must be a number >= 0, not '" + std::string(value) + "'";
     }
   }
-  if (w.response + w.on_time + w.satisfaction + w.no_return + w.no_redo + w.report_in <= 0) {
-    return "at least one weight must be above 0";
-  }
+  double total = 0;
+  for (const auto& field : fields) total += *field.second;
+  if (total <= 0) return "at least one weight must be above 0";
   out = w;
   return {};
 }
@@ -96,8 +117,8 @@ void add_scores_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--from", *from, "First day (YYYY-MM-DD, local), inclusive");
   cmd->add_option("--to", *to, "End day (YYYY-MM-DD, local), exclusive: the day after the last");
   cmd->add_option("--weights", *weights_text,
-                  "Weights of the composite, e.g. response=30,no_redo=0 (the others: response=20,on_time=25,"
-                  "satisfaction=25,no_return=10,no_redo=10,report_in=10)");
+                  "Weights of the composite, e.g. response=30,no_redo=0 (the others keep their defaults: " +
+                      describe_weights({}) + ")");
   cmd->callback([=, &exit_code] {
     auto fail = [&](const char* option, const std::string& what) {
       std::fprintf(stderr, "whistle scores: %s: %s\n", option, what.c_str());

@@ -23,6 +23,12 @@ void add_counts(To& to, const From& from) noexcept {
   to.reported_on_time += from.reported_on_time;
   to.escalations += from.escalations;
 }
+
+// The first of a unit's rows (in day order) on or after `day`.
+template <class Rows>
+auto first_row_from(Rows& rows, int64_t day) {
+  return std::lower_bound(rows.begin(), rows.end(), day, [](const auto& row, int64_t d) { return row.day < d; });
+}
 }  // namespace
 
 ScoreCounts& ScoreCounts::operator+=(const ScoreCounts& o) {
@@ -91,8 +97,6 @@ void Scoreboard::Samples::insert(size_t i, int64_t value) {
   ++size_;
 }
 
-void Scoreboard::Day::add_to(ScoreCounts& total) const noexcept { add_counts(total, *this); }
-
 // Out of memory (a unit's days or resolve times growing), throws having counted nothing.
 void Scoreboard::apply(const ScoreFact& f) {
   if (f.unit >= units_.size()) return;
@@ -104,8 +108,7 @@ void Scoreboard::apply(const ScoreFact& f) {
   if (!days.empty() && days.back().day == day) {
     index = days.size() - 1;
   } else if (!days.empty() && days.back().day > day) {
-    const auto at = std::lower_bound(days.begin(), days.end(), day, [](const Day& d, int32_t x) { return d.day < x; });
-    index = static_cast<size_t>(at - days.begin());
+    index = static_cast<size_t>(first_row_from(days, day) - days.begin());
   }
   const bool fresh = index == days.size() || days[index].day != day;
   // What may allocate comes first: out of memory, this throws having counted nothing.
@@ -152,22 +155,20 @@ Scoreboard::Samples Scoreboard::Samples::suffix(size_t from) const {
 }
 
 void Scoreboard::forget_before(int64_t day) {
-  const auto before = [](const Day& d, int64_t x) { return d.day < x; };
   // Everything that allocates first: each unit's kept rows and resolve times, in fresh storage
   // sized to what is kept (so the memory of what goes is given back).
   std::vector<UnitDays> kept(units_.size());
   std::vector<bool> changed(units_.size(), false);
   for (size_t unit = 0; unit < units_.size(); ++unit) {
     const UnitDays& u = units_[unit];
-    const auto first_kept = std::lower_bound(u.days.begin(), u.days.end(), day, before);
+    const auto first_kept = first_row_from(u.days, day);
     if (first_kept == u.days.begin()) continue;
     changed[unit] = true;
     const uint64_t dropped_times = std::prev(first_kept)->resolve_end;
-    kept[unit].days.reserve(std::max<size_t>(UnitDays::kDaysReserved, static_cast<size_t>(u.days.end() - first_kept)));
-    for (auto d = first_kept; d != u.days.end(); ++d) {
-      kept[unit].days.push_back(*d);
-      kept[unit].days.back().resolve_end -= dropped_times;
-    }
+    std::vector<Day>& rows = kept[unit].days;
+    rows.reserve(std::max<size_t>(UnitDays::kDaysReserved, static_cast<size_t>(u.days.end() - first_kept)));
+    rows.assign(first_kept, u.days.end());
+    for (Day& d : rows) d.resolve_end -= dropped_times;
     kept[unit].resolve_ms = u.resolve_ms.suffix(dropped_times);
   }
   for (size_t unit = 0; unit < units_.size(); ++unit) {
@@ -186,14 +187,13 @@ template <class Pick>
 ScoreCounts Scoreboard::sum(Pick&& pick, Period period) const {
   ScoreCounts total;
   std::vector<int64_t> samples;
-  const auto before = [](const Day& d, int64_t day) { return d.day < day; };
   for (UnitId unit = 0; unit < units_.size(); ++unit) {
     if (!pick(unit)) continue;
     const std::vector<Day>& days = units_[unit].days;
-    const auto first = std::lower_bound(days.begin(), days.end(), period.first_day, before);
-    const auto last = std::lower_bound(first, days.end(), period.end_day, before);
+    const auto first = first_row_from(days, period.first_day);
+    const auto last = first_row_from(days, period.end_day);
     if (first == last) continue;
-    for (auto d = first; d != last; ++d) d->add_to(total);
+    for (auto d = first; d != last; ++d) add_counts(total, *d);
     const uint64_t begin = first == days.begin() ? 0 : std::prev(first)->resolve_end;
     const Samples& times = units_[unit].resolve_ms;
     for (uint64_t i = begin; i < std::prev(last)->resolve_end; ++i) samples.push_back(times[i]);
