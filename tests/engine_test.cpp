@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -106,6 +107,21 @@ TEST(EngineAssign, ACentreOnTheLadderAssignsAndNoOneElseMay) {
   EXPECT_EQ(c.supervisor, h.unit("CC"));  // D1 serves the county: the county centre owns it
   ASSERT_EQ(c.deadlines.size(), 2u);      // accept and resolve; dispatch is over
   EXPECT_EQ(c.deadlines[0].stage, Stage::accept);
+}
+
+// More units than an event keeps inline (six): the event names them all, in order, and the
+// case holds the rest as cooperating units beyond the four its record has room for.
+TEST(EngineAssign, AnAssignmentToManyUnitsNamesThemAll) {
+  EngineHarness h(T0);
+  ASSERT_TRUE(h.submit(2, "orphan", kG2, T0).ok());
+  const Instant t = T0 + 5 * kMinute;
+  ASSERT_TRUE(h.act(Operation::assign, 2, "TC1", t, {"D2", "D1", "D3", "SM1", "TW2", "KU1", "GT3", "ZU1"}).ok());
+  EXPECT_EQ(h.events(), (Strings{"unrouted 2 - [] - 0 'no_rule'", "assigned 2 TC1 [D2,D1,D3,SM1,TW2,KU1,GT3,ZU1] dispatch 0"}));
+  const CaseInfo c = h.info(2);
+  EXPECT_EQ(c.primary, h.unit("D2"));
+  std::vector<UnitId> cooperating;
+  for (const char* u : {"D1", "D3", "SM1", "TW2", "KU1", "GT3", "ZU1"}) cooperating.push_back(h.unit(u));
+  EXPECT_EQ(c.cooperating, cooperating);
 }
 
 TEST(EngineAccept, OnlyThePrimaryAcceptsAndOnlyOnce) {
@@ -494,6 +510,51 @@ TEST(EngineReload, NewCasesUseTheNewRulesOldCasesKeepTheirVersion) {
   auto other = testing::engine_model_files();
   other["units.csv"] += "X1,Extra,department,C,\n";
   EXPECT_EQ(h.engine().reload(testing::engine_model(other)).status().code(), StatusCode::invalid_argument);
+}
+
+// A reload keeps the territory and the units as they were (cases hold their ids): a model of
+// the same size with one code, kind or place changed is refused, naming what differs, and the
+// engine goes on with the version it had.
+TEST(EngineReload, AModelWithOtherNodesOrUnitsIsRefused) {
+  EngineHarness h(T0);
+  EXPECT_EQ(h.engine().rules_version(), 0u);
+  const std::shared_ptr<const Model> first = h.engine().model();
+  ASSERT_NE(first, nullptr);
+  using Edit = std::array<std::string, 3>;  // file, text, replacement
+  const auto refused = [&](std::initializer_list<Edit> edits) {
+    auto files = testing::engine_model_files();
+    for (const auto& [file, from, to] : edits) {
+      const size_t at = files[file].find(from);
+      EXPECT_NE(at, std::string::npos) << from;
+      if (at != std::string::npos) files[file].replace(at, from.size(), to);
+    }
+    return h.engine().reload(testing::engine_model(files)).status();
+  };
+  Status s = refused({{"territory.geojson", "\"code\":\"G3\",\"name\":\"G3\"", "\"code\":\"G9\",\"name\":\"G9\""},
+                      {"units.csv", "grid_team,G3,", "grid_team,G9,"}});
+  EXPECT_EQ(s.code(), StatusCode::invalid_argument);
+  EXPECT_EQ(s.message(), "reload: territory node G9 differs");
+  s = refused({{"territory.geojson", "\"code\":\"K1\",\"name\":\"K1\",\"level\":\"community\",\"parent\":\"T1\"",
+                "\"code\":\"K1\",\"name\":\"K1\",\"level\":\"community\",\"parent\":\"T2\""},
+               {"territory.geojson", "\"code\":\"K2\",\"name\":\"K2\",\"level\":\"community\",\"parent\":\"T2\"",
+                "\"code\":\"K2\",\"name\":\"K2\",\"level\":\"community\",\"parent\":\"T1\""}});
+  EXPECT_EQ(s.code(), StatusCode::invalid_argument);
+  EXPECT_EQ(s.message().rfind("reload: territory node K", 0), 0u) << s.message();  // K1 and K2 changed places
+  s = refused({{"units.csv", "D3,Market regulation,department,C", "D3,Market regulation,department,T1"}});
+  EXPECT_EQ(s.code(), StatusCode::invalid_argument);
+  EXPECT_EQ(s.message(), "reload: unit D3 differs");
+  s = refused({{"units.csv", "GT3,Grid team 3,grid_team", "GT3,Grid team 3,community"}});
+  EXPECT_EQ(s.message(), "reload: unit GT3 differs");
+  s = refused({{"units.csv", "GT3,", "GT9,"}});
+  EXPECT_EQ(s.message(), "reload: unit GT9 differs");
+  EXPECT_EQ(h.engine().reload(nullptr).status().code(), StatusCode::invalid_argument);
+  EXPECT_EQ(h.engine().rules_version(), 0u);
+  EXPECT_EQ(h.engine().model(), first);
+
+  auto next = testing::engine_model();
+  ASSERT_TRUE(h.engine().reload(next).ok());
+  EXPECT_EQ(h.engine().rules_version(), 1u);
+  EXPECT_EQ(h.engine().model(), next);
 }
 
 // One shard, so cases of two versions take turns at its count of the version opened last.

@@ -83,7 +83,12 @@ class Scoreboard {
   Scoreboard() = default;
   Scoreboard(const Model& model, int32_t utc_offset_minutes);
 
+  // Counts one fact. Out of memory (a unit's days or resolve times growing), throws having
+  // counted nothing.
   void apply(const ScoreFact& fact);
+  // Counts the facts of one event (a whistle carries one per unit summoned): all of them or,
+  // out of memory, none (room for every one is made before any is counted).
+  void apply_all(std::span<const ScoreFact> facts);
 
   ScoreCounts unit_counts(UnitId unit, Period period) const;
   // Every unit serving `node` or a node below it.
@@ -120,6 +125,9 @@ class Scoreboard {
     // Puts `value` at position `at` (almost always the end). Out of memory, throws having
     // changed nothing.
     void insert(size_t at, int64_t value);
+    // Room for `n` more times: the next n inserts allocate nothing. Out of memory, throws
+    // (the room made so far stays, unused).
+    void make_room(size_t n);
     size_t memory_bytes() const noexcept;
     // The times from `from` on, in new blocks. Out of memory, throws.
     Samples suffix(size_t from) const;

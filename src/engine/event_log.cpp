@@ -103,11 +103,10 @@ void EventLog::append(uint32_t shard, uint64_t shard_count, const EventDraft& e,
 }
 
 // Gives r the next sequence number and counts its facts.
-// The facts first: out of memory (a unit's days growing), the event is then not numbered and
-// waits for the next merge. (An event with several facts may have counted some by then; the
-// events of this engine carry one, except a whistle's, one per unit summoned.)
+// The facts first, all or none: out of memory (a unit's days growing), the event is then not
+// numbered, nothing of it is counted, and it waits for the next merge.
 void EventLog::number(Record& r, const Buffer& in) {
-  for (uint32_t k = 0; k < r.facts_count; ++k) scores_.apply(in.facts[r.facts_at + k]);
+  scores_.apply_all({in.facts.data() + r.facts_at, r.facts_count});
   r.seq = next_seq_++;
   ++next_shard_count_[r.shard];
 }

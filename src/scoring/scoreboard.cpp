@@ -84,20 +84,43 @@ size_t Scoreboard::Samples::block_start(size_t b) noexcept {
   return kGrowingEnd + ((b - kGrowing) << kLargeBits);
 }
 
-void Scoreboard::Samples::insert(size_t i, int64_t value) {
-  if (size_ == block_start(blocks_.size())) {  // full: a block, before anything changes
+void Scoreboard::Samples::make_room(size_t n) {
+  while (block_start(blocks_.size()) < size_ + n) {
     const size_t b = blocks_.size();
     std::vector<int64_t> block;
     block.reserve(block_start(b + 1) - block_start(b));
     blocks_.push_back(std::move(block));
   }
-  blocks_.back().push_back(value);  // within the block's room
+}
+
+void Scoreboard::Samples::insert(size_t i, int64_t value) {
+  make_room(1);  // a block when full, before anything changes
+  blocks_[block_of(size_)].push_back(value);  // within the block's room (blocks after it may be made already)
   for (size_t k = size_; k > i; --k) at(k) = at(k - 1);  // a time earlier than the last day's: move up
   if (i < size_) at(i) = value;
   ++size_;
 }
 
-// Out of memory (a unit's days or resolve times growing), throws having counted nothing.
+void Scoreboard::apply_all(std::span<const ScoreFact> facts) {
+  if (facts.size() > 1) {
+    // Room first, for every fact: a new row per fact of a unit, a resolve time per resolution.
+    for (const ScoreFact& f : facts) {
+      if (f.unit >= units_.size()) continue;
+      size_t rows = 0, times = 0;
+      for (const ScoreFact& g : facts) {
+        rows += g.unit == f.unit;
+        times += g.unit == f.unit && g.kind == ScoreFact::resolved;
+      }
+      UnitDays& u = units_[f.unit];
+      if (u.days.capacity() - u.days.size() < rows) {
+        u.days.reserve(std::max({UnitDays::kDaysReserved, 2 * u.days.size(), u.days.size() + rows}));
+      }
+      u.resolve_ms.make_room(times);
+    }
+  }
+  for (const ScoreFact& f : facts) apply(f);  // allocates nothing now (one fact: all or nothing itself)
+}
+
 void Scoreboard::apply(const ScoreFact& f) {
   if (f.unit >= units_.size()) return;
   UnitDays& u = units_[f.unit];

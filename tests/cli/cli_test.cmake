@@ -177,6 +177,47 @@ string(FIND "${out}" "{\"line\":3,\"at\":\"2025-09-26T09:30:00+08:00\",\"case\":
 if(NOT rc EQUAL 0 OR at EQUAL -1 OR NOT out MATCHES "\"seq\":2,[^\n]*\"kind\":\"accepted\"" OR NOT err MATCHES "3 rows, 2 events, 1 errors")
   message(FATAL_ERROR "replay out of time order: rc=${rc}\n${out}\n${err}")
 endif()
+# A case placed by territory code, reopened by its evaluation (`2:reopen`) and resolved again
+# with a note that JSON must escape; then a row of each field error the reader knows, each an
+# error object naming its field, and the replay goes on. `\x01` is written by the test below.
+file(WRITE ${WORK}/fields.csv "at,op,case,actor,matter,lon,lat,place,units,value,note
+2025-09-26T10:00:00+08:00,submit,1,,traffic.02,,,370783002017G02,,hotline,
+2025-09-26T10:05:00+08:00,accept,1,D01,,,,,,,
+2025-09-26T10:09:00+08:00,resolve,1,D01,,,,,,,
+2025-09-26T10:10:00+08:00,verify,1,CTR-370783,,,,,,pass,
+2025-09-26T10:11:00+08:00,evaluate,1,CTR-370783,,,,,,2:reopen,
+2025-09-26T10:12:00+08:00,resolve,1,D01,,,,,,,\"back\\slash\ttab CTRL\"
+2025-09-26T10:13:00+08:00,evaluate,x1,CTR-370783,,,,,,2,
+2025-09-26T10:14:00+08:00,evaluate,1,CTR-370783,,,,,,9,
+2025-09-26T10:15:00+08:00,evaluate,1,CTR-370783,,,,,,2:again,
+2025-09-26T10:16:00+08:00,fly,1,CTR-370783,,,,,,,
+2025-09-26T10:17:00+08:00,submit,4,,traffic.02,,,,,app,
+2025-09-26T10:18:00+08:00,submit,5,,traffic.02,,,NOPE,,app,
+")
+file(READ ${WORK}/fields.csv fields)
+string(ASCII 1 ctrl)
+string(REPLACE "CTRL" "${ctrl}" fields "${fields}")
+file(WRITE ${WORK}/fields.csv "${fields}")
+execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/fields.csv
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+foreach(line
+    "{\"seq\":1,\"at\":\"2025-09-26T10:00:00+08:00\",\"case\":1,\"kind\":\"dispatched\",\"actor\":null,\"units\":[\"D01\",\"TWN-370783002\"],\"stage\":null,\"level\":0,\"detail\":\"370783002017G02\"}"
+    "{\"seq\":5,\"at\":\"2025-09-26T10:11:00+08:00\",\"case\":1,\"kind\":\"reopened\",\"actor\":\"CTR-370783\",\"units\":[],\"stage\":\"revisit\",\"level\":0,\"detail\":\"score:2\"}"
+    "{\"seq\":6,\"at\":\"2025-09-26T10:12:00+08:00\",\"case\":1,\"kind\":\"resolved\",\"actor\":\"D01\",\"units\":[],\"stage\":\"resolve\",\"level\":0,\"detail\":\"back\\\\slash\\ttab \\u0001\"}"
+    "{\"line\":8,\"at\":\"2025-09-26T10:13:00+08:00\",\"case\":0,\"kind\":\"error\",\"op\":\"evaluate\",\"status\":\"EINVAL\",\"message\":\"fields.csv:8: field 'case': 'x1' is not a case id (an unsigned integer)\"}"
+    "{\"line\":9,\"at\":\"2025-09-26T10:14:00+08:00\",\"case\":1,\"kind\":\"error\",\"op\":\"evaluate\",\"status\":\"EINVAL\",\"message\":\"score 9 is out of range (1-5)\"}"
+    "{\"line\":10,\"at\":\"2025-09-26T10:15:00+08:00\",\"case\":1,\"kind\":\"error\",\"op\":\"evaluate\",\"status\":\"EINVAL\",\"message\":\"fields.csv:10: field 'value': evaluate takes a score 1-5, optionally ':reopen'\"}"
+    "{\"line\":11,\"at\":\"2025-09-26T10:16:00+08:00\",\"case\":1,\"kind\":\"error\",\"op\":\"fly\",\"status\":\"EINVAL\",\"message\":\"fields.csv:11: field 'op': unknown op 'fly' (submit assign accept return whistle report_in resolve verify evaluate close advance)\"}"
+    "{\"line\":12,\"at\":\"2025-09-26T10:17:00+08:00\",\"case\":4,\"kind\":\"error\",\"op\":\"submit\",\"status\":\"EINVAL\",\"message\":\"fields.csv:12: field 'lon': a submit needs lon and lat (numbers) or a place\"}"
+    "{\"line\":13,\"at\":\"2025-09-26T10:18:00+08:00\",\"case\":5,\"kind\":\"error\",\"op\":\"submit\",\"status\":\"ENOTFOUND\",\"message\":\"fields.csv:13: field 'place': unknown territory code 'NOPE'\"}")
+  string(FIND "${out}" "${line}\n" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "replay field errors: no line\n${line}\n--- got ---\n${out}\n${err}")
+  endif()
+endforeach()
+if(NOT rc EQUAL 0 OR NOT err MATCHES "12 rows, 6 events, 6 errors")
+  message(FATAL_ERROR "replay field errors: rc=${rc}\n${out}\n${err}")
+endif()
 execute_process(COMMAND ${WHISTLE} replay --model ${WORK}/county --ops ${WORK}/missing.csv RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "--ops")
   message(FATAL_ERROR "missing ops file: rc=${rc} err=${err}")

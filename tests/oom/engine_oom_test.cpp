@@ -421,6 +421,53 @@ TEST(EngineOutOfMemory, APollThatRunsOutLosesNoEvent) {
   EXPECT_GT(failures, 0u);
 }
 
+// The merge counts each event's score facts as it numbers it. A whistle carries one fact per
+// unit it summons, each unit's first of the day (a row to allocate): the merge runs out of
+// memory at each allocation in turn, and polling again with memory back delivers every event
+// once and counts every fact once, as in a run that never failed.
+TEST(EngineOutOfMemory, AMergeThatRunsOutCountsEachFactOnce) {
+  const auto run = [](std::optional<size_t> allowed, bool* refused) {
+    EngineHarness h(kStart, whistle::testing::engine_model(), /*shards=*/1);
+    EXPECT_TRUE(h.submit(1, "quick", kG1, kStart).ok());  // GT1 primary
+    EXPECT_TRUE(h.act(Operation::whistle, 1, "GT1", kStart + kMinute, {"D1", "D3", "TC1", "KU1"}).ok());
+    // Polled into batches made beforehand, rendered once memory is back (rendering allocates).
+    std::vector<EventBatch> batches(8);
+    size_t polled = 0;
+    const auto drain = [&] {
+      while (polled < batches.size() && h.engine().poll_events(batches[polled]) > 0) ++polled;
+    };
+    if (allowed) {
+      FailAllocationsAfter fail(*allowed);
+      try {
+        drain();
+      } catch (const std::bad_alloc&) {
+      }
+      *refused = fail.refused();
+    }
+    drain();
+    std::vector<std::string> out;
+    for (size_t k = 0; k < polled; ++k) {
+      for (const Event& e : batches[k]) out.push_back(std::to_string(e.seq) + " " + whistle::testing::render(e, h.model()));
+    }
+    for (UnitId u = 0; u < h.model().units().size(); ++u) {
+      const ScoreCounts c = h.engine().unit_score(u).counts;
+      out.push_back(h.model().units()[u].code + " received " + std::to_string(c.received) + " summoned " +
+                    std::to_string(c.summoned));
+    }
+    return out;
+  };
+  const std::vector<std::string> clean = run(std::nullopt, nullptr);
+  size_t failures = 0;
+  for (size_t allowed = 0;; ++allowed) {
+    bool refused = false;
+    const std::vector<std::string> got = run(allowed, &refused);
+    if (!refused) break;
+    ++failures;
+    EXPECT_EQ(got, clean) << "allocation " << allowed;
+  }
+  EXPECT_GT(failures, 1u);
+}
+
 // On the realtime clock: the engine's own thread runs out of memory while firing (its next
 // allocations fail, set from the event callback, which runs there). Each failed advance is
 // counted and tried again after the driver's pause, not at once, and the next one finishes the
@@ -485,6 +532,56 @@ TEST(EngineOutOfMemory, TheRealtimeClockFinishesAfterAPause) {
 
 // Forgetting old scores copies the resolve times it keeps: out of memory at any of those
 // allocations, every count and median is as it was, and the call with memory back forgets.
+// An event's facts are counted all or none: room for each is made before any is counted, also
+// when facts of one unit need more than one new row or resolve time (unit 0 has room for one
+// more day and one more resolve time: its two more need a larger row array and a block).
+TEST(EngineOutOfMemory, AnEventsFactsAreCountedAllOrNone) {
+  const auto model = whistle::testing::engine_model();
+  constexpr Instant kDay = 86'400'000;
+  const auto prepared = [&] {
+    Scoreboard board(*model, 8 * 60);
+    for (int i = 0; i < 63; ++i) board.apply({ScoreFact::resolved, true, 0, 0, kStart + i * kDay, 1000 + i});
+    return board;
+  };
+  const std::vector<ScoreFact> facts = {
+      {ScoreFact::summoned, false, 0, 1, kStart + 70 * kDay, 0},  // units 1 and 2: their first rows
+      {ScoreFact::summoned, false, 0, 2, kStart + 70 * kDay, 0},
+      {ScoreFact::resolved, true, 0, 0, kStart + 70 * kDay, 5},  // unit 0: two new rows and times
+      {ScoreFact::resolved, false, 0, 0, kStart + 71 * kDay, 7},
+  };
+  const auto counts = [&](const Scoreboard& board) {
+    std::vector<ScoreCounts> out;
+    for (UnitId u = 0; u < 3; ++u) out.push_back(board.unit_counts(u, Period::all()));
+    return out;
+  };
+  Scoreboard one_by_one = prepared();
+  for (const ScoreFact& f : facts) one_by_one.apply(f);
+  const std::vector<ScoreCounts> after = counts(one_by_one);
+  size_t failures = 0;
+  for (size_t allowed = 0;; ++allowed) {
+    Scoreboard board = prepared();
+    const std::vector<ScoreCounts> before = counts(board);
+    bool threw = false;
+    {
+      FailAllocationsAfter limit(allowed);
+      try {
+        board.apply_all(facts);
+      } catch (const std::bad_alloc&) {
+        threw = true;
+      }
+    }
+    if (!threw) {
+      EXPECT_EQ(counts(board), after);
+      break;
+    }
+    ++failures;
+    ASSERT_EQ(counts(board), before) << "after failing at allocation " << allowed;
+    board.apply_all(facts);
+    EXPECT_EQ(counts(board), after) << "retried after failing at allocation " << allowed;
+  }
+  EXPECT_GE(failures, 3u);
+}
+
 TEST(EngineOutOfMemory, ForgettingScoresIsAllOrNothing) {
   const auto model = whistle::testing::engine_model();
   constexpr Instant kDay = 86'400'000;
