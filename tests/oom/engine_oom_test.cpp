@@ -421,6 +421,64 @@ TEST(EngineOutOfMemory, APollThatRunsOutLosesNoEvent) {
   EXPECT_GT(failures, 0u);
 }
 
+// Events that come between two polls that run out of memory: a poll fails at each allocation
+// in turn, leaving the merge part done (a thread's events moved, some numbered), then both
+// threads submit again, then a second poll fails at each of its allocations in turn (it
+// takes the new events in beside what the first left), then polls with memory back deliver
+// every event once, in sequence.
+TEST(EngineOutOfMemory, EventsThatComeBetweenFailedPollsAreNotLost) {
+  constexpr CaseId kCases = 40;
+  size_t failures = 0;
+  for (size_t first = 0;; ++first) {
+    bool first_refused = false;
+    for (size_t second = 0;; ++second) {
+      EngineHarness h(kStart, whistle::testing::engine_model(), /*shards=*/2);
+      const auto submit_from_both = [&](CaseId from, CaseId to) {  // odd ids on another thread
+        std::thread other([&] {
+          for (CaseId id = from; id <= to; id += 2) EXPECT_TRUE(h.submit(id, "road", kG1, kStart + 1000).ok());
+        });
+        other.join();
+        for (CaseId id = from + 1; id <= to; id += 2) ASSERT_TRUE(h.submit(id, "road", kG1, kStart + 1000).ok());
+      };
+      std::vector<EventBatch> batches(64);  // made beforehand: polling into them allocates only in the engine
+      size_t polled = 0;
+      const auto drain = [&] {
+        while (polled < batches.size() && h.engine().poll_events(batches[polled], 10) > 0) ++polled;
+      };
+      const auto drain_failing_after = [&](size_t allowed) {
+        FailAllocationsAfter fail(allowed);
+        try {
+          drain();
+        } catch (const std::bad_alloc&) {
+        }
+        return fail.refused();
+      };
+      submit_from_both(1, kCases / 2);
+      first_refused = drain_failing_after(first);
+      submit_from_both(kCases / 2 + 1, kCases);
+      const bool second_refused = drain_failing_after(second);
+      drain();
+      std::vector<CaseId> cases;
+      uint64_t expected_seq = 1;
+      for (size_t k = 0; k < polled; ++k) {
+        for (const Event& e : batches[k]) {
+          EXPECT_EQ(e.seq, expected_seq++) << "allocations " << first << ", " << second;
+          cases.push_back(e.case_id);
+        }
+      }
+      std::sort(cases.begin(), cases.end());
+      ASSERT_EQ(cases.size(), kCases) << "allocations " << first << ", " << second;
+      for (size_t i = 0; i < cases.size(); ++i) {
+        ASSERT_EQ(cases[i], i + 1) << "allocations " << first << ", " << second << ": lost or delivered twice";
+      }
+      failures += first_refused || second_refused;
+      if (!second_refused) break;
+    }
+    if (!first_refused) break;
+  }
+  EXPECT_GT(failures, 10u);
+}
+
 // The merge counts each event's score facts as it numbers it. A whistle carries one fact per
 // unit it summons, each unit's first of the day (a row to allocate): the merge runs out of
 // memory at each allocation in turn, and polling again with memory back delivers every event

@@ -63,5 +63,53 @@ TEST(RealtimeTimerServiceOutOfMemory, APollThatRunsOutIsTriedAgainAfterAPause) {
   EXPECT_GE(fired[1].first, crowd + static_cast<Instant>(kFailures * RealtimeTimerService::kRetryAfter.count()) - 20);
 }
 
+// An arm earlier than the thread's wake-up posts a wake-up to it, which allocates. Failed at each
+// allocation in turn (the wheel's, then the post's), arm() throws having changed nothing: the
+// timer is not kept, so it never fires without the caller holding its handle. The arm that
+// succeeds fires, alone, and never early.
+TEST(RealtimeTimerServiceOutOfMemory, AnArmThatCannotWakeTheThreadChangesNothing) {
+  std::mutex m;
+  std::vector<uint64_t> fired;
+  fired.reserve(64);
+  RealtimeTimerService service([&](Instant deadline, uint64_t payload) {
+    EXPECT_GE(RealtimeTimerService::system_now(), deadline) << "fired early";
+    std::lock_guard lock(m);
+    fired.push_back(payload);
+  });
+  // Well before the thread's next wake-up (it sleeps at most a second with nothing armed).
+  const Instant deadline = RealtimeTimerService::system_now() + 300;
+  size_t failures = 0;
+  uint64_t armed = 0;
+  for (size_t allowed = 0;; ++allowed) {
+    bool threw = false, refused = false;
+    {
+      test::FailAllocationsAfter fail(allowed);
+      try {
+        (void)service.arm(deadline, allowed);
+      } catch (const std::bad_alloc&) {
+        threw = true;
+      }
+      refused = fail.refused();
+    }
+    if (threw) {
+      ++failures;
+      EXPECT_EQ(service.size(), 0u) << "allocation " << allowed << ": the failed arm kept its timer";
+      continue;
+    }
+    ASSERT_FALSE(refused) << "an arm got over a refused allocation";
+    armed = allowed;
+    break;
+  }
+  EXPECT_GE(failures, 2u) << "the wheel's allocation and the post's";
+  const auto delivered = [&] {
+    std::lock_guard lock(m);
+    return fired.size();
+  };
+  for (int i = 0; i < 300 && delivered() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // nothing more may come
+  std::lock_guard lock(m);
+  EXPECT_EQ(fired, std::vector<uint64_t>{armed});
+}
+
 }  // namespace
 }  // namespace whistle
