@@ -47,6 +47,30 @@ TEST(EngineSubmit, RoutedCaseIsDispatchedWithTheRuleUnitsAndItsTimers) {
   EXPECT_EQ(c.deadlines[1].at, T0 + 120 * kMinute);
 }
 
+// Working-day arithmetic covers 1900-2199 (the calendars' tables): a stage whose wd or wh
+// deadline would fall after that has none (and an escalation that would, does not come);
+// minutes and hours on a 24x7 calendar go on. Nothing fails: the engine takes instants to 9999.
+TEST(EngineSubmit, DeadlinesPastTheCalendarsRangeAreNotSet) {
+  const Instant t = iso("2199-12-31T10:00:00+08:00");  // a Tuesday
+  EngineHarness h(t);
+  ASSERT_TRUE(h.submit(1, "noise", kG1, t).ok());  // accept 4wh, escalated every 4wh; resolve 3wd
+  CaseInfo c = h.info(1);
+  ASSERT_EQ(c.deadlines.size(), 1u);
+  EXPECT_EQ(c.deadlines[0].stage, Stage::accept);
+  EXPECT_EQ(c.deadlines[0].at, iso("2199-12-31T15:30:00+08:00"));
+  ASSERT_TRUE(h.engine().advance(iso("2200-01-10T00:00:00+08:00")).ok());
+  // Escalated once, at the breach; the next, 4wh on, would fall in 2200.
+  EXPECT_EQ(h.events(), (Strings{"dispatched 1 - [GT1,D2,TW1] - 0 'G1'", "warned 1 - [] accept 0",
+                                 "breached 1 - [] accept 0", "escalated 1 - [KC1] accept 1"}));
+  const Instant later = iso("2250-06-01T10:00:00+08:00");
+  ASSERT_TRUE(h.submit(2, "quick", kG1, later).ok());  // minutes, 24x7
+  c = h.info(2);
+  ASSERT_EQ(c.deadlines.size(), 2u);
+  EXPECT_EQ(c.deadlines[1].at, later + 120 * kMinute);
+  ASSERT_TRUE(h.submit(3, "road", kG1, later).ok());
+  EXPECT_TRUE(h.info(3).deadlines.empty());
+}
+
 TEST(EngineSubmit, ChannelNamesUpTo32BytesAreKeptLongerOnesRefused) {
   EngineHarness h(T0);
   Submission s;
