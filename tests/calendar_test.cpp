@@ -2,6 +2,7 @@
 // (the official holiday files, when ../shared/data is present) and an interval walk for `wh`.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -271,6 +272,8 @@ TEST(CalendarLoading, Errors) {
   expect_model_error({{"calendars/cn/2025.json", holiday("{\"date\":\"2025-12-31\",\"isOffDay\":true}")},
                       {"calendars/cn/2026.json", "{\"year\":2026,\"days\":[{\"date\":\"2025-12-31\",\"isOffDay\":false}]}"}},
                      {"calendars/cn/2026.json", "2025-12-31", "calendars/cn/2025.json"});
+  expect_model_error({{"calendars/cn/2200.json", "{\"year\":2200,\"days\":[]}"}}, {"calendars/cn/2200.json", "year outside 1900-2199"});
+  expect_model_error({{"calendars/cn/1899.json", "{\"year\":1899,\"days\":[]}"}}, {"calendars/cn/1899.json", "year outside 1900-2199"});
   const std::string sla = "class,stage,limit,warn_before,escalate_every,calendar\n";
   expect_model_error({{"sla.csv", sla + "general,fix,3wd,,,cn\n"}}, {"sla.csv:2", "field 'stage'", "unknown stage 'fix'"});
   expect_model_error({{"sla.csv", sla + "general,resolve,3wd,4wh,,cn\n"}}, {"sla.csv:2", "field 'warn_before'", "unit of the limit"});
@@ -281,6 +284,31 @@ TEST(CalendarLoading, Errors) {
   expect_model_error({{"sla.csv", sla + "general,resolve,3wd,,,moon\n"}}, {"sla.csv:2", "unknown calendar 'moon'"});
   expect_model_error({{"sla.csv", sla + "general,resolve,3wd,,,cn\ngeneral,resolve,5wd,,,cn\n"}}, {"sla.csv:3", "second row"});
   expect_model_error({{"sla.csv", sla + "general,resolve,,1wd,,cn\n"}}, {"sla.csv:2", "field 'limit'"});
+}
+
+// What loads with a warning: a file in a calendar's folder not named YYYY.json is ignored, and
+// a 24x7 calendar's holiday files are not used (it has no days off).
+TEST(CalendarLoading, WarnsOfFilesItDoesNotUse) {
+  auto files = testing::small_model_files();
+  files["calendars.csv"] = "id,utc_offset,office_hours\ncn,+08:00,08:30-12:00;13:30-17:30\nround,+08:00,\n";
+  files["calendars/cn/2025.json"] = "{\"year\":2025,\"days\":[{\"date\":\"2025-10-01\",\"isOffDay\":true}]}";
+  files["calendars/cn/notes.txt"] = "not a holiday file";
+  files["calendars/round/2025.json"] = "{\"year\":2025,\"days\":[{\"date\":\"2025-10-01\",\"isOffDay\":true}]}";
+  const std::string dir = testing::temp_dir("calwarn");
+  testing::write_model_dir(dir, files);
+  LoadReport report;
+  auto model = Model::load_directory(dir, &report);
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  const auto warned = [&](const std::string& text) {
+    return std::any_of(report.warnings.begin(), report.warnings.end(),
+                       [&](const std::string& w) { return w.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(warned("calendars/cn/notes.txt: ignored (not YYYY.json)"));
+  EXPECT_TRUE(warned("calendars/round: a 24x7 calendar has no days off; its holiday files are not used"));
+  const uint32_t cn = (*model)->find_calendar("cn");
+  ASSERT_NE(cn, kNoCalendar);
+  const Calendar& c = (*model)->calendars()[cn];
+  EXPECT_FALSE(c.is_working_day(c.local_day(at("2025-10-01T12:00:00+08:00"))));  // 2025.json is read
 }
 
 TEST(CalendarLoading, SampleCountyRoundTripsThroughTheCompiledModel) {

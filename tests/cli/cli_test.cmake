@@ -82,6 +82,13 @@ endfunction()
 expect_field_too_many("start,duration" "2025-09-26T10:00:00+08:00,3wd,x" deadline --model ${WORK}/county --calendar cn)
 expect_field_too_many("lon,lat" "118.6,36.7,0" locate --model ${WORK}/county)
 expect_field_too_many("matter,lon,lat" "traffic.01,118.6,36.7,x" route --model ${WORK}/county)
+# A working-day deadline past the calendars' range (1900-2199).
+file(WRITE ${WORK}/bad.txt "2199-12-30T10:00:00+08:00,3wd\n")
+execute_process(COMMAND ${WHISTLE} deadline --model ${WORK}/county --calendar cn INPUT_FILE ${WORK}/bad.txt
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT out STREQUAL "" OR NOT err MATCHES "stdin line 1: the deadline falls outside 1900-2199")
+  message(FATAL_ERROR "deadline past 2199: rc=${rc} out=${out} err=${err}")
+endif()
 execute_process(COMMAND ${WHISTLE} deadline --model ${WORK}/county --calendar moon INPUT_FILE ${WORK}/bad.txt
                 RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "unknown calendar 'moon'")
@@ -136,6 +143,29 @@ execute_process(COMMAND ${WHISTLE} scores --model ${WORK}/county --ops ${WORK}/o
 if(NOT rc EQUAL 0 OR NOT out MATCHES "\nD01,[^\n]*,1.0000,1.0000,1.0000,0.0000,0.0000,,100.0\n"
    OR NOT out MATCHES "\nD03,0,0,0,0,0,0,0,0,0,1,0,0,,,,,,,0.0000,\n")
   message(FATAL_ERROR "scores with weights: rc=${rc}\n${out}\n${err}")
+endif()
+# By territory node (every unit serving the node or one below it: here the county's
+# departments alone have facts) and by platform (every platform, with facts or not).
+execute_process(COMMAND ${WHISTLE} scores --model ${WORK}/county --ops ${WORK}/ops.csv --by node
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "^node,received,accepted,[^\n]*,composite\n370783,1,1,1,1,1,1,1,0,0,2,1,0,0.1500,1.0000,1.0000,1.0000,0.0000,0.0000,0.5000,95.0\n$")
+  message(FATAL_ERROR "scores --by node: rc=${rc}\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${WHISTLE} scores --model ${WORK}/county --ops ${WORK}/ops.csv --by platform
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "^platform,[^\n]*\nzongzhi,0,0,0,0,0,0,0,0,0,1,1,0,,,,,,,1.0000,100.0\nmarket,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,,\nenforcement,1,1,1,1,1,1,1,0,0,1,0,0,0.1500,1.0000,1.0000,1.0000,0.0000,0.0000,0.0000,90.0\nservice,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,,\n$")
+  message(FATAL_ERROR "scores --by platform: rc=${rc}\n${out}\n${err}")
+endif()
+# A period with no facts: the header alone.
+execute_process(COMMAND ${WHISTLE} scores --model ${WORK}/county --ops ${WORK}/ops.csv --from 2025-09-27
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "^unit,[^\n]*,composite\n$")
+  message(FATAL_ERROR "scores, an empty period: rc=${rc}\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${WHISTLE} scores --model ${WORK}/missing --ops ${WORK}/ops.csv
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT out STREQUAL "" OR NOT err MATCHES "missing: cannot open")
+  message(FATAL_ERROR "scores, a missing model: rc=${rc}\n${out}\n${err}")
 endif()
 # Bad arguments are refused before the replay, naming the option.
 foreach(bad "--weights;response=-1;--weights: the weight of 'response' must be a number >= 0"
