@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <utility>
 
 #include "sample/tiling.hpp"
 #include "support/engine_harness.hpp"
@@ -20,7 +21,7 @@ std::string render_full(const Event& e, const Model& m) {
 }
 
 struct Scenario {
-  std::shared_ptr<const Model> model = testing::engine_model();
+  std::shared_ptr<const Model> model;
   sample::Random rng;
   Instant now = iso("2025-09-24T08:00:00+08:00");
   std::unique_ptr<Engine> engine;
@@ -30,7 +31,7 @@ struct Scenario {
   CaseId next_id = 1;
   size_t operations = 0, denied = 0, wrong_state = 0, ok = 0;
 
-  explicit Scenario(uint64_t seed) : rng(seed) {
+  Scenario(uint64_t seed, std::shared_ptr<const Model> m) : model(std::move(m)), rng(seed) {
     EngineOptions options;
     options.start = now;
     engine = std::move(Engine::open(model, options)).value();
@@ -154,8 +155,9 @@ struct Scenario {
   }
 };
 
-void run_against_reference(uint64_t seed, size_t steps) {
-  Scenario s(seed);
+void run_against_reference(uint64_t seed, size_t steps,
+                           std::shared_ptr<const Model> model = testing::engine_model()) {
+  Scenario s(seed, std::move(model));
   for (size_t i = 0; i < steps; ++i) {
     ASSERT_NO_FATAL_FAILURE(s.step()) << "seed " << seed << " step " << i;
     if (i % 64 == 0) s.drain();
@@ -198,6 +200,20 @@ TEST(EngineReference, RandomOperationSequencesAgreeEventForEvent) {
   }
   for (uint64_t i = 0; i < count; ++i) {
     run_against_reference(first + i, 25'000);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// The same on a model whose county has no centre: cases whose primary serves the county are
+// owned by the highest centre of their ladder, and the cases of T2 have no centre at all
+// (nobody to escalate to, nobody to verify, close or assign).
+TEST(EngineReference, AModelWithoutACountyCentreAgreesToo) {
+  auto files = testing::engine_model_files();
+  const std::string county_centre = "CC,County centre,center,C,zongzhi\n";
+  files["units.csv"].erase(files["units.csv"].find(county_centre), county_centre.size());
+  const auto model = testing::engine_model(files);
+  for (uint64_t seed = 101; seed <= 102; ++seed) {
+    run_against_reference(seed, 25'000, model);
     if (HasFatalFailure()) return;
   }
 }

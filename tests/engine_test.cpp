@@ -29,6 +29,24 @@ using testing::Strings;
 constexpr Instant kMinute = 60'000;
 const Instant T0 = iso("2025-09-26T10:00:00+08:00");  // a Friday, before National Day
 
+// The names of SPEC §3 (event kinds in the event stream, operations in ops.csv) read back.
+TEST(EngineNames, EventKindsAndOperationsReadBack) {
+  for (size_t k = 0; k < kEventKindCount; ++k) {
+    const auto kind = static_cast<EventKind>(k);
+    EXPECT_EQ(parse_event_kind(event_kind_name(kind)), kind) << event_kind_name(kind);
+  }
+  EXPECT_EQ(event_kind_name(EventKind::report_overdue), "report_overdue");
+  EXPECT_EQ(parse_event_kind("returned"), EventKind::returned);
+  for (const char* bad : {"", "Dispatched", "return", "escalated ", "warn"}) EXPECT_EQ(parse_event_kind(bad), std::nullopt) << bad;
+  for (uint8_t k = 0; k <= static_cast<uint8_t>(Operation::close); ++k) {
+    const auto op = static_cast<Operation>(k);
+    EXPECT_EQ(parse_operation(operation_name(op)), op) << operation_name(op);
+  }
+  EXPECT_EQ(operation_name(Operation::return_case), "return");
+  EXPECT_EQ(parse_operation("return"), Operation::return_case);
+  for (const char* bad : {"", "return_case", "submit", "advance", "Accept"}) EXPECT_EQ(parse_operation(bad), std::nullopt) << bad;
+}
+
 TEST(EngineSubmit, RoutedCaseIsDispatchedWithTheRuleUnitsAndItsTimers) {
   EngineHarness h(T0);
   ASSERT_TRUE(h.submit(1, "quick", kG1, T0, "BJ-1").ok());
@@ -320,6 +338,25 @@ TEST(EngineEscalation, OwnerAtCommunityTownshipAndCounty) {
                      "breached 3 - [] resolve 0", "escalated 1 - [TC1] resolve 1",
                      "escalated 3 - [CC] resolve 0 'top'", "escalated 1 - [CC] resolve 2",
                      "escalated 1 - [CC] resolve 2 'top'"}));
+}
+
+// SPEC §3: with no centre on the ladder serving an ancestor of the primary's node, the owner is
+// the highest centre. Here the county has no centre: D1 serves the county, a case at G1 climbs
+// GC1, KC1, TC1, and TC1 owns it, already the top.
+TEST(EngineEscalation, WithNoCentreAboveThePrimaryTheHighestCentreOwns) {
+  auto files = testing::engine_model_files();
+  const std::string county_centre = "CC,County centre,center,C,zongzhi\n";
+  files["units.csv"].erase(files["units.csv"].find(county_centre), county_centre.size());
+  EngineHarness h(T0, testing::engine_model(files));
+  ASSERT_TRUE(h.submit(1, "quickroad", kG1, T0).ok());  // D1 at C
+  ASSERT_TRUE(h.submit(2, "quick", kG2, T0).ok());      // GT2 at G2: owner KC1, as with a county centre
+  EXPECT_EQ(h.info(1).supervisor, h.unit("TC1"));
+  EXPECT_EQ(h.info(2).supervisor, h.unit("KC1"));
+  h.events();
+  ASSERT_TRUE(h.engine().advance(T0 + 60 * kMinute).ok());  // the accept stages breach
+  EXPECT_EQ(h.events(), (Strings{"warned 1 - [] accept 0", "warned 2 - [] accept 0", "breached 1 - [] accept 0",
+                                 "breached 2 - [] accept 0", "escalated 1 - [TC1] accept 0 'top'",
+                                 "escalated 2 - [TC1] accept 1"}));
 }
 
 TEST(EngineEscalation, StationedOfficeAndZoneUnitsAreOwnedByTheirTownship) {
