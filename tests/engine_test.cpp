@@ -67,7 +67,7 @@ TEST(EngineSubmit, RoutedCaseIsDispatchedWithTheRuleUnitsAndItsTimers) {
 
 // Working-day arithmetic covers 1900-2199 (the calendars' tables): a stage whose wd or wh
 // deadline would fall after that has none (and an escalation that would, does not come);
-// minutes and hours on a 24x7 calendar go on. Nothing fails: the engine takes instants to 9999.
+// minutes and hours (clock time) go on. Nothing fails: the engine takes instants to 9999.
 TEST(EngineSubmit, DeadlinesPastTheCalendarsRangeAreNotSet) {
   const Instant t = iso("2199-12-31T10:00:00+08:00");  // a Tuesday
   EngineHarness h(t);
@@ -207,6 +207,16 @@ TEST(EngineWhistle, SummonedUnitsJoinReportInOrRunOverdue) {
   ASSERT_TRUE(h.submit(1, "quick", kG1, T0).ok());  // GT1 primary, D2 cooperating
   EXPECT_EQ(h.act(Operation::whistle, 1, "D1", T0, {"D3"}).code(), StatusCode::denied);  // neither primary nor centre
   EXPECT_EQ(h.act(Operation::whistle, 1, "GT1", T0, {}).code(), StatusCode::invalid_argument);
+  Action unknown;  // a unit id the model does not have, beside a good one: refused whole
+  unknown.op = Operation::whistle;
+  unknown.case_id = 1;
+  unknown.actor = h.unit("GT1");
+  unknown.at = T0;
+  const UnitId summoned[] = {h.unit("D1"), 9999};
+  unknown.units = summoned;
+  const Status refused = h.engine().act(unknown);
+  EXPECT_EQ(refused.code(), StatusCode::not_found) << refused.to_string();
+  EXPECT_TRUE(h.info(1).summoned.empty());
   ASSERT_TRUE(h.act(Operation::whistle, 1, "GT1", T0 + kMinute, {"D1", "D2"}).ok());
   ASSERT_TRUE(h.act(Operation::whistle, 1, "TC1", T0 + 2 * kMinute, {"D3"}).ok());  // a centre on the ladder
   EXPECT_EQ(h.info(1).cooperating, (std::vector<UnitId>{h.unit("D2"), h.unit("D1"), h.unit("D3")}));
