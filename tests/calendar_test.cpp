@@ -2,7 +2,6 @@
 // (the official holiday files, when ../shared/data is present) and an interval walk for `wh`.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -247,9 +246,7 @@ TEST(Time, Iso8601) {
 void expect_model_error(std::map<std::string, std::string> changes, std::initializer_list<std::string> parts) {
   auto files = testing::small_model_files();
   for (auto& [k, v] : changes) files[k] = v;
-  const std::string dir = testing::temp_dir("cal");
-  testing::write_model_dir(dir, files);
-  auto model = Model::load_directory(dir);
+  auto model = testing::load_model_files("cal", files);
   ASSERT_FALSE(model.ok());
   for (const auto& part : parts) {
     EXPECT_NE(model.status().message().find(part), std::string::npos) << model.status().message() << " lacks " << part;
@@ -294,17 +291,11 @@ TEST(CalendarLoading, WarnsOfFilesItDoesNotUse) {
   files["calendars/cn/2025.json"] = "{\"year\":2025,\"days\":[{\"date\":\"2025-10-01\",\"isOffDay\":true}]}";
   files["calendars/cn/notes.txt"] = "not a holiday file";
   files["calendars/round/2025.json"] = "{\"year\":2025,\"days\":[{\"date\":\"2025-10-01\",\"isOffDay\":true}]}";
-  const std::string dir = testing::temp_dir("calwarn");
-  testing::write_model_dir(dir, files);
   LoadReport report;
-  auto model = Model::load_directory(dir, &report);
+  auto model = testing::load_model_files("calwarn", files, &report);
   ASSERT_TRUE(model.ok()) << model.status().to_string();
-  const auto warned = [&](const std::string& text) {
-    return std::any_of(report.warnings.begin(), report.warnings.end(),
-                       [&](const std::string& w) { return w.find(text) != std::string::npos; });
-  };
-  EXPECT_TRUE(warned("calendars/cn/notes.txt: ignored (not YYYY.json)"));
-  EXPECT_TRUE(warned("calendars/round: a 24x7 calendar has no days off; its holiday files are not used"));
+  EXPECT_TRUE(testing::has_warning(report, "calendars/cn/notes.txt: ignored (not YYYY.json)"));
+  EXPECT_TRUE(testing::has_warning(report, "calendars/round: a 24x7 calendar has no days off; its holiday files are not used"));
   const uint32_t cn = (*model)->find_calendar("cn");
   ASSERT_NE(cn, kNoCalendar);
   const Calendar& c = (*model)->calendars()[cn];

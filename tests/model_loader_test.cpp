@@ -16,9 +16,7 @@ void expect_load_error(const std::string& file, const std::string& text,
                        std::initializer_list<std::string> parts) {
   auto files = testing::small_model_files();
   files[file] = text;
-  const std::string dir = testing::temp_dir("bad");
-  testing::write_model_dir(dir, files);
-  auto model = Model::load_directory(dir);
+  auto model = testing::load_model_files("bad", files);
   ASSERT_FALSE(model.ok()) << "loaded despite bad " << file;
   EXPECT_EQ(model.status().code(), StatusCode::invalid_argument);
   for (const auto& part : parts) {
@@ -38,9 +36,7 @@ std::string collection(std::initializer_list<std::string> features) {
 }
 
 TEST(ModelLoader, LoadsTheSmallModel) {
-  const std::string dir = testing::temp_dir("ok");
-  testing::write_model_dir(dir, testing::small_model_files());
-  auto model = Model::load_directory(dir);
+  auto model = testing::load_model_files("ok", testing::small_model_files());
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   EXPECT_EQ((*model)->territory().size(), 10u);
   EXPECT_EQ((*model)->units().size(), 10u);
@@ -135,14 +131,10 @@ TEST(GeoJsonWarnings, OverlappingLeavesAreReportedFirstInFileWins) {
                                            feature("B", "grid", "C", square(1, 1, 3, 3))});
   files["units.csv"] = "code,name,kind,territory\nU,U,center,C\n";
   files["rules.csv"] = "matter,scope,primary,cooperating,note\n";
-  const std::string dir = testing::temp_dir("overlap");
-  testing::write_model_dir(dir, files);
   LoadReport report;
-  auto model = Model::load_directory(dir, &report);
+  auto model = testing::load_model_files("overlap", files, &report);
   ASSERT_TRUE(model.ok()) << model.status().to_string();
-  bool found = false;
-  for (const auto& w : report.warnings) found |= w.find("'A' and 'B' overlap") != std::string::npos;
-  EXPECT_TRUE(found);
+  EXPECT_TRUE(testing::has_warning(report, "'A' and 'B' overlap"));
   EXPECT_EQ((*model)->territory().code((*model)->locate_leaf({1.5, 1.5})), "A");
   EXPECT_EQ((*model)->territory().code((*model)->locate_leaf({2.5, 2.5})), "B");
 }
@@ -186,11 +178,9 @@ TEST(ModelLoader, NothingIsLoadedOnError) {
   // A bad rules file after good territory and units: load_directory returns no model at all.
   auto files = testing::small_model_files();
   files["rules.csv"] += "m_star,*,D1,,\n";  // duplicate of line 2
-  const std::string dir = testing::temp_dir("atomic");
-  testing::write_model_dir(dir, files);
   LoadReport report;
   report.warnings.push_back("untouched");
-  auto model = Model::load_directory(dir, &report);
+  auto model = testing::load_model_files("atomic", files, &report);
   EXPECT_FALSE(model.ok());
   ASSERT_EQ(report.warnings.size(), 1u);  // the report is only replaced on success
 }

@@ -10,9 +10,7 @@ namespace {
 class Responsibility : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string dir = testing::temp_dir("rules");
-    testing::write_model_dir(dir, testing::small_model_files());
-    auto m = Model::load_directory(dir, &report_);
+    auto m = testing::load_model_files("rules", testing::small_model_files(), &report_);
     ASSERT_TRUE(m.ok()) << m.status().to_string();
     model_ = *m;
   }
@@ -88,9 +86,7 @@ TEST_F(Responsibility, CasesPlacedByCodeUseThatNode) {
 }
 
 TEST_F(Responsibility, MatterWithoutRuleIsAWarning) {
-  bool found = false;
-  for (const auto& w : report_.warnings) found |= w.find("'m_none' has no rule") != std::string::npos;
-  EXPECT_TRUE(found);
+  EXPECT_TRUE(testing::has_warning(report_, "'m_none' has no rule"));
 }
 
 TEST_F(Responsibility, LocateReportsLeafAndZones) {

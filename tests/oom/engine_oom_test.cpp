@@ -619,16 +619,7 @@ TEST(EngineOutOfMemory, AnEventsFactsAreCountedAllOrNone) {
   for (size_t allowed = 0;; ++allowed) {
     Scoreboard board = prepared();
     const std::vector<ScoreCounts> before = counts(board);
-    bool threw = false;
-    {
-      FailAllocationsAfter limit(allowed);
-      try {
-        board.apply_all(facts);
-      } catch (const std::bad_alloc&) {
-        threw = true;
-      }
-    }
-    if (!threw) {
+    if (!test::runs_out(allowed, [&] { board.apply_all(facts); })) {
       EXPECT_EQ(counts(board), after);
       break;
     }
@@ -656,16 +647,7 @@ TEST(EngineOutOfMemory, ForgettingScoresIsAllOrNothing) {
   const std::vector<ScoreCounts> before = counts();
   size_t failures = 0;
   for (size_t allowed = 0;; ++allowed) {
-    bool threw = false;
-    {
-      FailAllocationsAfter limit(allowed);
-      try {
-        board.forget_before(cutoff);
-      } catch (const std::bad_alloc&) {
-        threw = true;
-      }
-    }
-    if (!threw) break;
+    if (!test::runs_out(allowed, [&] { board.forget_before(cutoff); })) break;
     ++failures;
     ASSERT_EQ(counts(), before) << "after failing at allocation " << allowed;
   }

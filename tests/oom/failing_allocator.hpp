@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <new>
 
 namespace whistle::test {
 
@@ -18,6 +19,19 @@ class FailAllocationsAfter {
   // True once an allocation has been refused in this scope.
   bool refused() const;
 };
+
+// Runs f with the calling thread's allocations failing after `allowed`; true when f threw
+// std::bad_alloc.
+template <class F>
+bool runs_out(std::size_t allowed, F&& f) {
+  FailAllocationsAfter limit(allowed);
+  try {
+    f();
+  } catch (const std::bad_alloc&) {
+    return true;
+  }
+  return false;
+}
 
 // The calling thread's next `count` allocations fail, the ones after succeed again: for code
 // on a thread the test does not control, set from a callback that runs there.

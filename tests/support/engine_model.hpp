@@ -93,10 +93,8 @@ inline std::map<std::string, std::string> engine_model_files() {
 }
 
 inline std::shared_ptr<const Model> engine_model(std::map<std::string, std::string> files = engine_model_files()) {
-  const std::string dir = temp_dir("engine-model");
-  write_model_dir(dir, files);
-  auto m = Model::load_directory(dir);
-  std::filesystem::remove_all(dir);
+  auto m = load_model_files("engine-model", files);
+  std::filesystem::remove_all(temp_dir("engine-model"));
   if (!m.ok()) throw std::runtime_error(m.status().to_string());
   return *m;
 }

@@ -1,12 +1,17 @@
 // A small hand-written model directory for tests, with any file replaceable.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include <unistd.h>
+
+#include "whistle/model.hpp"
 
 namespace whistle::testing {
 
@@ -96,6 +101,21 @@ inline void write_model_dir(const std::string& dir, const std::map<std::string, 
 
 inline std::string temp_dir(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("whistle-test-" + name + "-" + std::to_string(::getpid()))).string();
+}
+
+// Writes `files` into a fresh directory named after `name` and loads it (warnings in `report`).
+inline Result<std::shared_ptr<const Model>> load_model_files(const std::string& name,
+                                                            const std::map<std::string, std::string>& files,
+                                                            LoadReport* report = nullptr) {
+  const std::string dir = temp_dir(name);
+  write_model_dir(dir, files);
+  return Model::load_directory(dir, report);
+}
+
+// True when one of the report's warnings contains `text`.
+inline bool has_warning(const LoadReport& report, std::string_view text) {
+  return std::any_of(report.warnings.begin(), report.warnings.end(),
+                     [&](const std::string& w) { return w.find(text) != std::string::npos; });
 }
 
 }  // namespace whistle::testing
