@@ -588,8 +588,6 @@ TEST(EngineOutOfMemory, TheRealtimeClockFinishesAfterAPause) {
   EXPECT_GE(waited, engine::RealtimeDriver::kRetryMs - 20) << failed << " failures";
 }
 
-// Forgetting old scores copies the resolve times it keeps: out of memory at any of those
-// allocations, every count and median is as it was, and the call with memory back forgets.
 // An event's facts are counted all or none: room for each is made before any is counted, also
 // when facts of one unit need more than one new row or resolve time (unit 0 has room for one
 // more day and one more resolve time: its two more need a larger row array and a block).
@@ -631,6 +629,8 @@ TEST(EngineOutOfMemory, AnEventsFactsAreCountedAllOrNone) {
   EXPECT_GE(failures, 3u);
 }
 
+// Forgetting old scores copies the resolve times it keeps: out of memory at any of those
+// allocations, every count and median is as it was, and the call with memory back forgets.
 TEST(EngineOutOfMemory, ForgettingScoresIsAllOrNothing) {
   const auto model = whistle::testing::engine_model();
   constexpr Instant kDay = 86'400'000;
