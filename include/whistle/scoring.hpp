@@ -157,6 +157,9 @@ class Scoreboard {
     static constexpr size_t kDaysReserved = 64;  // room made on a unit's first fact
     std::vector<Day> days;
     Samples resolve_ms;
+    // Room for `rows` more days and `times` more resolve times: counting them then allocates
+    // nothing. Out of memory, throws (the room made so far stays, unused).
+    void make_room(size_t rows, size_t times);
   };
   template <class Pick>
   ScoreCounts sum(Pick&& pick, Period period) const;

@@ -8,7 +8,8 @@
 namespace whistle::cli {
 
 std::unique_ptr<ReplaySession> ReplaySession::open(const std::string& model_path, const std::string& ops_path,
-                                                   std::string_view command, std::function<void(std::string_view)> write) {
+                                                   std::string_view command, std::function<void(std::string_view)> write,
+                                                   const ScoreWeights& weights) {
   auto session = std::unique_ptr<ReplaySession>(new ReplaySession());
   session->command_ = std::string(command);
   session->model_ = load_model_or_report(model_path, command);
@@ -26,6 +27,7 @@ std::unique_ptr<ReplaySession> ReplaySession::open(const std::string& model_path
   }
   session->rows_ = std::move(rows).value();
   EngineOptions options;
+  options.weights = weights;
   const replay::ReplayStart start = replay::replay_start(session->rows_);
   options.start = start.at;
   session->offset_ = start.offset_minutes;

@@ -16,9 +16,11 @@ namespace whistle::cli {
 
 class ReplaySession {
  public:
-  // Null (after printing why on stderr) when the model or the ops file cannot be read.
+  // Null (after printing why on stderr) when the model or the ops file cannot be read. The
+  // engine's scores weigh their composite with `weights`.
   static std::unique_ptr<ReplaySession> open(const std::string& model_path, const std::string& ops_path,
-                                             std::string_view command, std::function<void(std::string_view)> write);
+                                             std::string_view command, std::function<void(std::string_view)> write,
+                                             const ScoreWeights& weights = {});
   void run_all();
   void print_summary(double seconds) const;
 

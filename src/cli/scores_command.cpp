@@ -136,7 +136,7 @@ void add_scores_command(CLI::App& app, int& exit_code) {
     if (period.first_day >= period.end_day) return fail("--to", "'" + *to + "' is not after --from '" + *from + "'");
     ScoreWeights weights;
     if (const std::string error = parse_weights(*weights_text, weights); !error.empty()) return fail("--weights", error);
-    auto session = ReplaySession::open(*model_path, *ops_path, "scores", nullptr);
+    auto session = ReplaySession::open(*model_path, *ops_path, "scores", nullptr, weights);
     if (!session) {
       exit_code = 1;
       return;
@@ -152,17 +152,17 @@ void add_scores_command(CLI::App& app, int& exit_code) {
                       "satisfaction_rate,return_rate,redo_rate,report_rate,composite\n";
     if (*by == "unit") {
       for (UnitId u = 0; u < model.units().size(); ++u) {
-        const ScoreCounts counts = engine.unit_score(u, period).counts;
-        if (active(counts)) append_row(out, model.units()[u].code, make_score(counts, weights));
+        const Score s = engine.unit_score(u, period);
+        if (active(s.counts)) append_row(out, model.units()[u].code, s);
       }
     } else if (*by == "node") {
       for (NodeId n = 0; n < model.territory().size(); ++n) {
-        const ScoreCounts counts = engine.node_score(n, period).counts;
-        if (active(counts)) append_row(out, model.territory().code(n), make_score(counts, weights));
+        const Score s = engine.node_score(n, period);
+        if (active(s.counts)) append_row(out, model.territory().code(n), s);
       }
     } else {
       for (Platform p : {Platform::zongzhi, Platform::market, Platform::enforcement, Platform::service}) {
-        append_row(out, platform_name(p), make_score(engine.platform_score(p, period).counts, weights));
+        append_row(out, platform_name(p), engine.platform_score(p, period));
       }
     }
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -138,10 +138,11 @@ Result<std::vector<OpRow>> read_ops(std::string_view text, std::string_view file
     if (row.has_at && latest != SIZE_MAX && row.at < rows[latest].at) {
       // The clock is past it already: said here, of its field, rather than by the engine.
       const csv::Row& l = table->rows()[latest];
-      row.error = StatusCode::invalid_argument;
-      row.message = table->file() + ":" + std::to_string(r.line) + ": field 'at': " + std::string(table->get(r, "at")) +
-                    " is before " + std::string(table->get(l, "at")) + " on line " + std::to_string(l.line) +
-                    " (rows come in time order)";
+      const Status s = table->error(r, "at", std::string(table->get(r, "at")) + " is before " +
+                                                 std::string(table->get(l, "at")) + " on line " +
+                                                 std::to_string(l.line) + " (rows come in time order)");
+      row.error = s.code();
+      row.message = s.message();
     } else if (row.has_at && in_instant_range(row.at)) {  // the engine refuses the others
       latest = rows.size();
     }

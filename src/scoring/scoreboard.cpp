@@ -101,6 +101,11 @@ void Scoreboard::Samples::insert(size_t i, int64_t value) {
   ++size_;
 }
 
+void Scoreboard::UnitDays::make_room(size_t rows, size_t times) {
+  if (days.capacity() - days.size() < rows) days.reserve(std::max({kDaysReserved, 2 * days.size(), days.size() + rows}));
+  resolve_ms.make_room(times);
+}
+
 void Scoreboard::apply_all(std::span<const ScoreFact> facts) {
   if (facts.size() > 1) {
     // Room first, for every fact: a new row per fact of a unit, a resolve time per resolution.
@@ -111,11 +116,7 @@ void Scoreboard::apply_all(std::span<const ScoreFact> facts) {
         rows += g.unit == f.unit;
         times += g.unit == f.unit && g.kind == ScoreFact::resolved;
       }
-      UnitDays& u = units_[f.unit];
-      if (u.days.capacity() - u.days.size() < rows) {
-        u.days.reserve(std::max({UnitDays::kDaysReserved, 2 * u.days.size(), u.days.size() + rows}));
-      }
-      u.resolve_ms.make_room(times);
+      units_[f.unit].make_room(rows, times);
     }
   }
   for (const ScoreFact& f : facts) apply(f);  // allocates nothing now (one fact: all or nothing itself)
@@ -135,7 +136,7 @@ void Scoreboard::apply(const ScoreFact& f) {
   }
   const bool fresh = index == days.size() || days[index].day != day;
   // What may allocate comes first: out of memory, this throws having counted nothing.
-  if (fresh && days.size() == days.capacity()) days.reserve(std::max(UnitDays::kDaysReserved, 2 * days.size()));
+  u.make_room(fresh ? 1 : 0, f.kind == ScoreFact::resolved ? 1 : 0);
   const uint64_t times_begin = index == 0 ? 0 : days[index - 1].resolve_end;  // the day's resolve times
   if (f.kind == ScoreFact::resolved) u.resolve_ms.insert(fresh ? times_begin : days[index].resolve_end, f.resolve_ms);
   if (fresh) {
