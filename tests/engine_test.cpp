@@ -11,6 +11,7 @@
 #include <new>
 #include <thread>
 
+#include "engine/engine_impl.hpp"
 #include "engine/realtime_driver.hpp"
 #include "support/engine_harness.hpp"
 
@@ -390,6 +391,47 @@ TEST(EngineTimers, SameInstantWarningsThenBreachesThenEscalationsEachInCaseIdOrd
   EXPECT_EQ(h.events(), (Strings{"warned 5 - [] accept 0", "warned 9 - [] accept 0", "warned 20 - [] accept 0",
                                  "breached 5 - [] accept 0", "breached 9 - [] accept 0",
                                  "escalated 5 - [KC1] accept 1", "escalated 9 - [TC1] accept 1"}));
+}
+
+// What an operation undone during an advance can leave behind (decisions, item 35): the
+// advance has taken a timer the operation armed from the wheel and waits for the case's shard;
+// the undo puts the clock's generation back, and the operation, retried, arms the clock again
+// with that same generation. The taken timer then carries the payload of the clock's current
+// timer, at the first attempt's instant, and must not fire. Here timers armed straight into
+// the case's lane with the payloads of its clock and of its summons stand for it: the engine
+// must give exactly the events of one without them.
+TEST(EngineTimers, ATimerItsClockDoesNotHoldNeverFiresEvenWithTheClocksPayload) {
+  EngineHarness clean(T0), h(T0);
+  for (EngineHarness* e : {&clean, &h}) {
+    ASSERT_TRUE(e->submit(1, "quick", kG1, T0).ok());  // accept 60m, resolve 120m
+    ASSERT_TRUE(e->act(Operation::whistle, 1, "GT1", T0 + kMinute, {"D1"}).ok());  // report by T0+31m
+  }
+  Engine::Impl& impl = Engine::Impl::of(h.engine());
+  const uint64_t hash = engine::mix_id(1);
+  engine::Shard& s = impl.shard_of(hash);
+  const auto stray = [&](Instant at, uint64_t payload) {
+    const engine::Case& c = s.cases.at(s.cases.find(1, hash));
+    engine::TimerLane& l = impl.lane(c.lane);
+    std::lock_guard lane_lock(l.lock);
+    ASSERT_NE(l.wheel.arm(at, payload), TimerWheel::kInvalidHandle);
+    l.next_due.store(std::min(l.next_due.load(), at));
+    impl.note_deadline(at);
+  };
+  {
+    std::lock_guard lock(s.lock);
+    const uint32_t slot = s.cases.find(1, hash);
+    const engine::Case& c = s.cases.at(slot);
+    ASSERT_TRUE(c.clocks[0].open);
+    ASSERT_NE(c.summons, engine::kNone);
+    stray(T0 + 5 * kMinute, engine::clock_payload(s.index, slot, 0, c.clocks[0].generation));
+    stray(T0 + 6 * kMinute, engine::clock_payload(s.index, slot, 1, c.clocks[1].generation));
+    stray(T0 + 7 * kMinute, engine::summons_payload(s.index, c.summons, s.summons[c.summons].generation));
+  }
+  for (EngineHarness* e : {&clean, &h}) ASSERT_TRUE(e->engine().advance(T0 + 3 * 24 * 60 * kMinute).ok());
+  const Strings expected = clean.events();
+  EXPECT_EQ(expected.front(), "dispatched 1 - [GT1,D2] - 0 'G1'");
+  EXPECT_EQ(expected.back(), "escalated 1 - [CC] resolve 3 'top'");  // the clean run goes to the end
+  EXPECT_EQ(h.events(), expected);
 }
 
 TEST(EngineTimers, WorkingDayStagesFollowTheCalendarAcrossNationalDay) {

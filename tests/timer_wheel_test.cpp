@@ -217,6 +217,28 @@ TEST(TimerWheel, HandlesAreGenerationChecked) {
   EXPECT_EQ(wheel.size(), 0u);
 }
 
+// A callback that takes three arguments is given the handle arm() returned for each timer it
+// fires (whichever path armed it: inline, a new chunk, the past, a later level, the overflow),
+// already spent: the timer counts as fired.
+TEST(TimerWheel, PollGivesEachTimerTheHandleArmReturned) {
+  TimerWheel wheel(100'000);
+  std::map<uint64_t, TimerWheel::Handle> handles;
+  const Instant deadlines[] = {50'000, 100'000, 101'000, 101'500, 5'000'000, 900'000'000, 80'000'000'000, 101'000};
+  for (uint64_t p = 0; p < 200; ++p) handles[p] = wheel.arm(deadlines[p % std::size(deadlines)], p);
+  for (uint64_t p = 0; p < 200; p += 3) {  // cancelled; their numbers go to new timers
+    ASSERT_TRUE(wheel.cancel(handles[p]));
+    handles.erase(p);
+  }
+  for (uint64_t p = 200; p < 250; ++p) handles[p] = wheel.arm(deadlines[p % std::size(deadlines)] + 7, p);
+  std::map<uint64_t, TimerWheel::Handle> fired;
+  wheel.advance(100'000'000'000, [&](Instant, uint64_t p, TimerWheel::Handle h) {
+    EXPECT_FALSE(wheel.armed(h)) << p;
+    EXPECT_TRUE(fired.emplace(p, h).second) << p;
+  });
+  EXPECT_EQ(fired, handles);
+  EXPECT_EQ(wheel.size(), 0u);
+}
+
 TEST(TimerWheel, MassCancellationIsSweptAndTheRestStillFiresInOrder) {
   TimerWheel wheel(0);
   sample::Random rng(3);

@@ -101,11 +101,20 @@ class TimerWheel {
     return (generation & 1u) != 0 && timer < generation_.size() && generation_[timer] == generation;
   }
 
-  // Fires up to `budget` due timers in deadline order; returns how many fired.
+  // Fires up to `budget` due timers in deadline order; returns how many fired. on_fire is
+  // called as f(deadline, payload), or as f(deadline, payload, handle) when it takes the
+  // handle arm() returned for the timer (an owner that keeps handles can tell this timer from
+  // a later one armed with the same payload).
   template <class F>
   size_t poll(Instant now, size_t budget, F&& on_fire) {
-    auto trampoline = [](void* f, Instant deadline, uint64_t payload) {
-      (*static_cast<std::remove_reference_t<F>*>(f))(deadline, payload);
+    auto trampoline = [](void* f, Instant deadline, uint64_t payload, Handle handle) {
+      auto& fn = *static_cast<std::remove_reference_t<F>*>(f);
+      if constexpr (std::is_invocable_v<decltype(fn), Instant, uint64_t, Handle>) {
+        fn(deadline, payload, handle);
+      } else {
+        (void)handle;
+        fn(deadline, payload);
+      }
     };
     return poll_impl(now, budget, trampoline, &on_fire);
   }
@@ -156,7 +165,7 @@ class TimerWheel {
     uint32_t count = 0;  // entries, live or dead
   };
   using Bitmap = std::array<uint64_t, kSlots / 64>;
-  using FireFn = void (*)(void*, Instant, uint64_t);
+  using FireFn = void (*)(void*, Instant, uint64_t, Handle);
 
   static int64_t tick_of(Instant t) noexcept { return floor_div(t, kTickMs); }
   bool live(const Entry& e) const noexcept { return generation_[e.timer] == e.generation; }

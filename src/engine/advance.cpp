@@ -40,10 +40,11 @@ void Engine::Impl::refresh_next_due() {
 }
 
 // A lane's timers due by window_end, each described from its case under the case's shard lock
-// (taken after the lane's is released: locks are taken shard, then lane). A timer whose clock
-// changed since it was armed is left out here, as fire() would. The lane hands its timers over
-// a budget at a time, and only once there is room for a budget's worth in both buffers: out of
-// memory, nothing it handed over is lost (those in `out` are the open batch's).
+// (taken after the lane's is released: locks are taken shard, then lane). A timer its clock or
+// summons no longer holds (another generation or handle) is left out here, as fire() would.
+// The lane hands its timers over a budget at a time, and only once there is room for a
+// budget's worth in both buffers: out of memory, nothing it handed over is lost (those in
+// `out` are the open batch's).
 void Engine::Impl::collect_due(engine::TimerLane& l, Instant window_end, std::vector<DueTimer>& out) {
   constexpr size_t kBudget = 4096;
   for (bool more = true; more && l.next_due.load(std::memory_order_seq_cst) <= window_end;) {
@@ -52,19 +53,21 @@ void Engine::Impl::collect_due(engine::TimerLane& l, Instant window_end, std::ve
     reserve_more(out, kBudget);
     {
       std::lock_guard lock(l.lock);
-      l.wheel.poll(window_end, kBudget, [&](Instant at, uint64_t payload) { popped.emplace_back(at, payload); });
+      l.wheel.poll(window_end, kBudget, [&](Instant at, uint64_t payload, TimerWheel::Handle timer) {
+        popped.push_back({at, payload, timer});
+      });
       more = l.wheel.more_due();
       l.next_due.store(l.wheel.next_deadline_bound(), std::memory_order_seq_cst);
     }
-    for (const auto& [at, payload] : popped) {
+    for (const auto& [at, payload, timer] : popped) {
       const uint32_t shard_index = engine::payload_shard(payload);
       Shard& s = *shards[shard_index];
       const uint16_t generation = engine::payload_generation(payload);
-      DueTimer d{at, DueTimer::warning, kNoStage, 0, kNoUnit, shard_index, payload};
+      DueTimer d{at, DueTimer::warning, kNoStage, 0, kNoUnit, shard_index, payload, timer};
       std::lock_guard lock(s.lock);
       if (engine::payload_kind(payload) == engine::kPayloadSummons) {
         const engine::Summons& m = s.summons[engine::payload_index(payload)];
-        if (m.generation != generation || m.slot == kNone) continue;
+        if (m.generation != generation || m.timer != timer || m.slot == kNone) continue;
         d.rank = DueTimer::report;
         d.stage = stage_of(Stage::report);
         d.unit = m.unit;
@@ -72,7 +75,7 @@ void Engine::Impl::collect_due(engine::TimerLane& l, Instant window_end, std::ve
       } else {
         const Case& c = s.cases.at(engine::payload_index(payload));
         const StageClock& clock = c.clocks[engine::payload_kind(payload)];
-        if (!clock.open || clock.generation != generation) continue;
+        if (!clock.open || clock.generation != generation || clock.timer != timer) continue;
         d.case_id = c.id;
         d.stage = stage_of(clock.stage);
         switch (clock.phase) {
@@ -153,6 +156,7 @@ void Engine::Impl::work_through_batch() {
     if (escalation_follows) {
       DueTimer e = d;
       e.rank = DueTimer::escalation;
+      e.timer = TimerWheel::kInvalidHandle;  // the breach left its clock holding none
       follow_ups.push_back(e);
       std::push_heap(follow_ups.begin(), follow_ups.end(), later);
     }
@@ -173,7 +177,7 @@ bool Engine::Impl::fire(const DueTimer& d) {
     if (engine::payload_kind(p) == engine::kPayloadSummons) {
       const uint32_t index = engine::payload_index(p);
       engine::Summons& m = s.summons[index];
-      if (m.generation != generation || m.slot == kNone) return false;
+      if (m.generation != generation || m.timer != d.timer || m.slot == kNone) return false;
       Case& c = s.cases.at(m.slot);
       if (c.id != d.case_id || m.reported || m.overdue || !c.is_open()) return false;
       u.watch(c);
@@ -187,7 +191,7 @@ bool Engine::Impl::fire(const DueTimer& d) {
     const uint32_t slot = engine::payload_index(p);
     Case& c = s.cases.at(slot);
     StageClock& clock = c.clocks[engine::payload_kind(p)];
-    if (c.id != d.case_id || !clock.open || clock.generation != generation) return false;
+    if (c.id != d.case_id || !clock.open || clock.generation != generation || clock.timer != d.timer) return false;
     u.watch(c);
     const uint8_t stage = stage_of(clock.stage);
     if (d.rank == DueTimer::escalation) {

@@ -158,6 +158,11 @@ struct DueTimer {
   UnitId unit;
   uint32_t shard;
   uint64_t payload;
+  // The wheel's handle for it (kInvalidHandle for an escalation queued by its breach): a
+  // clock fires only the timer it holds. The generation in the payload alone could match a
+  // timer an advance took from the wheel while the operation that armed it was being undone,
+  // once the same operation, retried, armed the clock again (decisions, item 35).
+  TimerWheel::Handle timer;
   bool operator<(const DueTimer& o) const noexcept {
     if (at != o.at) return at < o.at;
     if (rank != o.rank) return rank < o.rank;
@@ -216,6 +221,8 @@ class RealtimeDriver;
 namespace whistle {
 
 struct Engine::Impl {
+  // An engine's insides, for the white-box tests.
+  static Impl& of(Engine& e) noexcept { return *e.impl_; }
   // Shards: a power of two, by default 8 per hardware thread (at least 16), so two threads
   // rarely want one shard at once, yet each shard's hot state stays warm.
   static uint32_t shard_bits_for(uint32_t requested);
@@ -346,7 +353,12 @@ struct Engine::Impl {
   std::atomic<Instant> next_due{TimerWheel::kNever};  // no timer anywhere is due before this
   std::mutex advance_mutex;
   engine::AdvanceBatch batch;                       // under advance_mutex
-  std::vector<std::pair<Instant, uint64_t>> popped; // under advance_mutex: a lane's due entries
+  struct PoppedTimer {
+    Instant at;
+    uint64_t payload;
+    TimerWheel::Handle timer;
+  };
+  std::vector<PoppedTimer> popped; // under advance_mutex: a lane's due entries
   std::unique_ptr<engine::RealtimeDriver> realtime;
 };
 

@@ -526,7 +526,7 @@ size_t TimerWheel::poll_impl(Instant now, size_t budget, FireFn fire, void* cont
       }
       retire(e.timer);
       ++fired;
-      fire(context, e.deadline, e.payload);
+      fire(context, e.deadline, e.payload, (Handle{e.generation} << 32) | e.timer);
       continue;
     }
     ready_.clear();
