@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <new>
@@ -586,6 +587,49 @@ TEST(EngineOutOfMemory, TheRealtimeClockFinishesAfterAPause) {
   // in one round, with one pause between; retried at once, all would be over in a few ms).
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(done - failing_since).count();
   EXPECT_GE(waited, engine::RealtimeDriver::kRetryMs - 20) << failed << " failures";
+}
+
+size_t threads_of_this_process() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Opening an engine that runs out of memory at any of its allocations throws std::bad_alloc
+// and leaves nothing behind: no realtime thread running, nothing leaked (the sanitizer build
+// checks leaks at exit). Once memory is back, open works and so does the engine.
+TEST(EngineOutOfMemory, AnOpenThatRunsOutLeavesNothingBehind) {
+  const auto model = whistle::testing::engine_model();
+  for (const auto clock : {EngineOptions::Clock::manual, EngineOptions::Clock::realtime}) {
+    EngineOptions options;
+    options.clock = clock;
+    options.start = kStart;
+    options.clock_source = [] { return kStart; };
+    options.expected_cases = 1000;
+    const size_t threads = threads_of_this_process();
+    std::optional<Result<std::unique_ptr<Engine>>> opened;
+    size_t allowed = 0;
+    for (; allowed < 100'000; ++allowed) {
+      if (!test::runs_out(allowed, [&] { opened.emplace(Engine::open(model, options)); })) break;
+      ASSERT_FALSE(opened.has_value());
+      EXPECT_EQ(threads_of_this_process(), threads) << allowed;
+    }
+    ASSERT_GT(allowed, 5u);  // it did fail, at each allocation in turn
+    ASSERT_TRUE(opened.has_value() && opened->ok()) << allowed << " allocations";
+    std::unique_ptr<Engine> engine = std::move(*opened).value();
+    EXPECT_EQ(threads_of_this_process(), threads + (clock == EngineOptions::Clock::realtime ? 1 : 0));
+    Submission s;
+    s.id = 1;
+    s.matter = model->find_matter("quick");
+    s.point = kG1;
+    s.received = kStart;
+    ASSERT_TRUE(engine->submit(s).ok());
+    EventBatch batch;
+    ASSERT_EQ(engine->poll_events(batch), 1u);
+    EXPECT_EQ(batch[0].kind, EventKind::dispatched);
+    engine.reset();
+    EXPECT_EQ(threads_of_this_process(), threads);
+  }
 }
 
 // An event's facts are counted all or none: room for each is made before any is counted, also
