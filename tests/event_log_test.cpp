@@ -188,5 +188,42 @@ TEST(EventLogMerge, InterleavesThreadsExactlyAsAPickPerEvent) {
   }
 }
 
+// One thread's events waiting and nothing ready: the merge numbers them in place (its fast
+// path), up to one whose shard predecessor another thread has not appended yet. Those before
+// it go out; it and those after wait for the predecessor, then follow it in pick order.
+TEST(EventLogMerge, OneThreadsEventsStopAtAPredecessorAnotherThreadStillOwes) {
+  EventLog log(Scoreboard(), 2);
+  ReferenceLog reference(2);
+  Worker a, b;
+  const Instant t0 = 1'700'000'000'000;
+  const auto append = [&](Worker& w, size_t thread, const Appended& e) {
+    w.run([&] {
+      EventDraft d;
+      d.case_id = e.id;
+      d.at = e.at;
+      log.append(e.shard, e.shard_count, d);
+    });
+    reference.append(thread, e);
+  };
+  EventBatch batch;
+  const auto poll = [&]() {
+    std::vector<std::pair<uint64_t, CaseId>> got;
+    log.poll(batch, SIZE_MAX);
+    for (const Event& e : batch) got.emplace_back(e.seq, e.case_id);
+    EXPECT_EQ(got, reference.poll(SIZE_MAX));
+    return got;
+  };
+  append(a, 0, {1, 0, 0, t0});  // thread a first: it wins ties
+  EXPECT_EQ(poll().size(), 1u);
+  // Thread b: shard 1's first, shard 0's third (the second is a's, to come), shard 1's second.
+  append(b, 1, {2, 1, 0, t0 + 1});
+  append(b, 1, {4, 0, 2, t0 + 2});
+  append(b, 1, {5, 1, 1, t0 + 3});
+  EXPECT_EQ(poll(), (std::vector<std::pair<uint64_t, CaseId>>{{2, 2}}));
+  EXPECT_TRUE(poll().empty());  // held back still
+  append(a, 0, {3, 0, 1, t0 + 5});  // later than b's waiting events, yet their predecessor
+  EXPECT_EQ(poll(), (std::vector<std::pair<uint64_t, CaseId>>{{3, 3}, {4, 4}, {5, 5}}));
+}
+
 }  // namespace
 }  // namespace whistle
