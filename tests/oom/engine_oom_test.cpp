@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "oom/failing_allocator.hpp"
+#include "engine/engine_impl.hpp"
 #include "engine/realtime_driver.hpp"
 #include "support/engine_harness.hpp"
 #include "whistle/scoring.hpp"
@@ -587,6 +588,106 @@ TEST(EngineOutOfMemory, TheRealtimeClockFinishesAfterAPause) {
   // in one round, with one pause between; retried at once, all would be over in a few ms).
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(done - failing_since).count();
   EXPECT_GE(waited, engine::RealtimeDriver::kRetryMs - 20) << failed << " failures";
+}
+
+// Every event from here on with its instant, after advancing 40 days.
+std::vector<std::string> finish_with_instants(EngineHarness& h) {
+  EXPECT_TRUE(h.engine().advance(kStart + Instant{40} * 86'400'000).ok());
+  std::vector<std::string> out;
+  EventBatch batch;
+  while (h.engine().poll_events(batch) > 0) {
+    for (const Event& e : batch) out.push_back(whistle::testing::render(e, h.model()) + " @" + std::to_string(e.at));
+  }
+  return out;
+}
+
+// The race of decisions item 35, played out: an assignment arms case C's accept clock and then
+// runs out of memory; meanwhile an advance on another thread takes that timer from the wheel
+// and waits for a shard lock (the test holds the shard of case A, whose timer, due at the same
+// instant and armed first, the advance describes first). The undo cannot cancel the taken
+// timer and puts the clock's generation back; the assignment, retried, arms the clock again
+// with the same generation. Then the advance goes on. It must drop the taken timer (its
+// clock holds another): the events must be those of a run where the assignment came once,
+// at the retry's instant. Each allocation of the assignment fails in turn.
+TEST(EngineOutOfMemory, ATimerTakenWhileItsArmIsUndoneNeverFires) {
+  const auto model = whistle::testing::engine_model();
+  const Instant t = kStart + kMinute;  // 09:01 on a Monday: accept (4wh) warned 3wh on, 13:31
+  const Instant warned = whistle::testing::iso("2026-03-02T13:31:00+08:00");
+  const Instant retry_at = warned + 20'000;  // the advance's instant, in the same window
+  constexpr uint32_t kShards = 16;
+  const auto assign = [&](EngineHarness& h, CaseId id, Instant at) { return act(h, Operation::assign, id, "CC", at, {"D1"}); };
+  // Two cases in different shards.
+  CaseId a_id = 1, c_id = 2;
+  {
+    EngineHarness probe(kStart, model, kShards);
+    Engine::Impl& impl = Engine::Impl::of(probe.engine());
+    while (&impl.shard_of(engine::mix_id(c_id)) == &impl.shard_of(engine::mix_id(a_id))) ++c_id;
+  }
+  const auto prepare = [&](EngineHarness& h) {
+    ASSERT_TRUE(h.submit(a_id, "orphan", kG1, kStart).ok());
+    ASSERT_TRUE(h.submit(c_id, "orphan", kG1, kStart).ok());
+    ASSERT_TRUE(assign(h, a_id, t).ok());
+  };
+  size_t raced = 0;
+  for (size_t allowed = 0;; ++allowed) {
+    const std::string where = "allocation " + std::to_string(allowed);
+    EngineHarness h(kStart, model, kShards);
+    prepare(h);
+    Engine::Impl& impl = Engine::Impl::of(h.engine());
+    engine::Shard& a_shard = impl.shard_of(engine::mix_id(a_id));
+    const uint32_t lane = a_shard.cases.at(a_shard.cases.find(a_id, engine::mix_id(a_id))).lane;
+    engine::TimerLane& l = impl.lane(lane);
+    std::atomic<bool> go{false};
+    Status advanced;
+    std::thread advancer([&] {
+      while (!go.load()) std::this_thread::yield();
+      advanced = h.engine().advance(retry_at);
+    });
+    bool taken = false;  // the advance took the due timers while the assignment was under way
+    const std::function<void()> at_refusal = [&] {
+      if (!l.lock.try_lock()) return;  // the refusal is inside an arm, under the lane's lock
+      const size_t armed = l.wheel.size();
+      l.lock.unlock();
+      go = true;
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (!taken && std::chrono::steady_clock::now() < give_up) {
+        std::lock_guard lock(l.lock);
+        taken = l.wheel.size() < armed;
+      }
+    };
+    a_shard.lock.lock();  // the advance waits here, having taken the timers
+    bool threw = false, refused = false;
+    Status status;
+    {
+      FailAllocationsAfter fail(allowed, at_refusal);
+      try {
+        status = assign(h, c_id, t);
+      } catch (const std::bad_alloc&) {
+        threw = true;
+      }
+      refused = fail.refused();
+    }
+    if (go) EXPECT_TRUE(taken) << where << ": the advance never took its timers";
+    Instant assigned_at = t;
+    if (threw) {
+      status = assign(h, c_id, retry_at);
+      assigned_at = retry_at;
+      if (taken) ++raced;
+    }
+    a_shard.lock.unlock();
+    go = true;
+    advancer.join();
+    ASSERT_TRUE(status.ok()) << where << ": " << status.to_string();
+    ASSERT_TRUE(advanced.ok()) << where << ": " << advanced.to_string();
+    EngineHarness clean(kStart, model, kShards);
+    prepare(clean);
+    if (assigned_at == t) ASSERT_TRUE(assign(clean, c_id, t).ok());
+    ASSERT_TRUE(clean.engine().advance(retry_at).ok());
+    if (assigned_at == retry_at) ASSERT_TRUE(assign(clean, c_id, retry_at).ok());
+    EXPECT_EQ(finish_with_instants(h), finish_with_instants(clean)) << where;
+    if (!refused) break;
+  }
+  EXPECT_GT(raced, 0u) << "no allocation failed with the timers taken: nothing was tested";
 }
 
 size_t threads_of_this_process() {

@@ -13,6 +13,7 @@ thread_local std::size_t t_left = 0;
 thread_local bool t_refused = false;
 thread_local std::size_t t_fail_next = 0;
 thread_local std::size_t t_made = 0;
+thread_local const std::function<void()>* t_before_refusing = nullptr;
 std::atomic<std::size_t> g_made{0};  // by every thread
 
 // False when this allocation is to fail.
@@ -23,6 +24,11 @@ bool may_allocate() noexcept {
   }
   if (!t_limited) return true;
   if (t_left == 0) {
+    if (!t_refused && t_before_refusing != nullptr) {
+      t_limited = false;  // the hook's allocations succeed
+      (*t_before_refusing)();
+      t_limited = true;
+    }
     t_refused = true;
     return false;
   }
@@ -45,7 +51,14 @@ FailAllocationsAfter::FailAllocationsAfter(std::size_t allowed) {
   t_refused = false;
   t_limited = true;
 }
-FailAllocationsAfter::~FailAllocationsAfter() { t_limited = false; }
+FailAllocationsAfter::FailAllocationsAfter(std::size_t allowed, const std::function<void()>& before_refusing)
+    : FailAllocationsAfter(allowed) {
+  t_before_refusing = &before_refusing;
+}
+FailAllocationsAfter::~FailAllocationsAfter() {
+  t_limited = false;
+  t_before_refusing = nullptr;
+}
 bool FailAllocationsAfter::refused() const { return t_refused; }
 
 void fail_next_allocations(std::size_t count) { t_fail_next = count; }

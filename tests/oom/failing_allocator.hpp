@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <new>
 
 namespace whistle::test {
@@ -13,6 +14,9 @@ namespace whistle::test {
 class FailAllocationsAfter {
  public:
   explicit FailAllocationsAfter(std::size_t allowed);
+  // The same, and at the first refusal `before_refusing` runs first (its own allocations
+  // succeed): for a test to act at that point of the code under test, say on another thread.
+  FailAllocationsAfter(std::size_t allowed, const std::function<void()>& before_refusing);
   ~FailAllocationsAfter();  // allocations succeed again
   FailAllocationsAfter(const FailAllocationsAfter&) = delete;
   FailAllocationsAfter& operator=(const FailAllocationsAfter&) = delete;
