@@ -2,11 +2,14 @@
 // (owner at grid, community, township, county; already at the top), per bad input; events are
 // compared exactly, rendered as "kind case actor [units] stage level 'detail'".
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -903,6 +906,43 @@ TEST(EngineErrors, OptionsOutOfRange) {
 
 namespace whistle {
 namespace {
+
+// A realtime engine whose thread cannot be started is refused with ENOMEM naming the thread,
+// not an exception. A child process that gives up root for a user held to one process (the
+// child itself) has no thread to start. Not under TSan, whose runtime does not support
+// starting threads in a child forked from a process with threads.
+TEST(EngineRealtime, AClockThreadThatCannotStartIsRefusedWithAStatus) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "TSan: no threads in a forked child";
+#else
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to switch to a user held to a process limit";
+  const auto model = testing::engine_model();
+  EngineOptions options;
+  options.clock = EngineOptions::Clock::realtime;
+  const pid_t child = fork();
+  ASSERT_NE(child, -1) << std::strerror(errno);
+  if (child == 0) {
+    const rlimit one{1, 1};
+    if (setgid(65534) != 0 || setuid(65534) != 0 || setrlimit(RLIMIT_NPROC, &one) != 0) _exit(2);
+    try {
+      const auto opened = Engine::open(model, options);
+      if (opened.ok()) _exit(3);
+      if (opened.status().code() != StatusCode::out_of_memory) _exit(4);
+      if (opened.status().message().find("cannot start the realtime clock's thread: ") != 0) _exit(5);
+    } catch (...) {
+      _exit(6);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  // 2: could not switch user; 3: opened; 4: another status; 5: another message; 6: threw.
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // With the thread to be had, the same options open.
+  EXPECT_TRUE(Engine::open(model, options).ok());
+#endif
+}
 
 TEST(EngineRealtime, TimersFireOnTheClockSourceAndOperationsTakeItsTime) {
   using testing::iso;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <system_error>
 #include <thread>
 
 #include "engine/engine_impl.hpp"
@@ -148,7 +149,11 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<const Model> model,
     raw->realtime = std::make_unique<engine::RealtimeDriver>(
         [raw] { (void)raw->advance_to(raw->system_now()); },
         [raw] { return raw->next_due.load(std::memory_order_acquire); }, [raw] { return raw->system_now(); });
-    raw->realtime->start();
+    try {
+      raw->realtime->start();
+    } catch (const std::system_error& e) {  // no thread to be had: a process or pid limit reached
+      return Status(StatusCode::out_of_memory, std::string("cannot start the realtime clock's thread: ") + e.what());
+    }
   }
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
