@@ -412,18 +412,17 @@ TEST(EngineTimers, ATimerItsClockDoesNotHoldNeverFiresEvenWithTheClocksPayload) 
   Engine::Impl& impl = Engine::Impl::of(h.engine());
   const uint64_t hash = engine::mix_id(1);
   engine::Shard& s = impl.shard_of(hash);
-  const auto stray = [&](Instant at, uint64_t payload) {
-    const engine::Case& c = s.cases.at(s.cases.find(1, hash));
-    engine::TimerLane& l = impl.lane(c.lane);
-    std::lock_guard lane_lock(l.lock);
-    ASSERT_NE(l.wheel.arm(at, payload), TimerWheel::kInvalidHandle);
-    l.next_due.store(std::min(l.next_due.load(), at));
-    impl.note_deadline(at);
-  };
   {
     std::lock_guard lock(s.lock);
     const uint32_t slot = s.cases.find(1, hash);
     const engine::Case& c = s.cases.at(slot);
+    engine::TimerLane& l = impl.lane(c.lane);
+    const auto stray = [&](Instant at, uint64_t payload) {
+      std::lock_guard lane_lock(l.lock);
+      ASSERT_NE(l.wheel.arm(at, payload), TimerWheel::kInvalidHandle);
+      l.next_due.store(std::min(l.next_due.load(), at));
+      impl.note_deadline(at);
+    };
     ASSERT_TRUE(c.clocks[0].open);
     ASSERT_NE(c.summons, engine::kNone);
     stray(T0 + 5 * kMinute, engine::clock_payload(s.index, slot, 0, c.clocks[0].generation));

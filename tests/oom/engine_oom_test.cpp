@@ -27,7 +27,6 @@
 namespace whistle {
 namespace {
 
-using test::FailAllocationsAfter;
 using whistle::testing::EngineHarness;
 using whistle::testing::kG1;
 
@@ -70,14 +69,18 @@ std::string describe(EngineHarness& h) {
   return out;
 }
 
-// Every event from here on, rendered with its sequence number, after advancing 40 days (every
-// timer the cases hold fires: warnings, breaches, escalations, report deadlines, expiries).
-std::vector<std::string> finish(EngineHarness& h) {
+// Every event from here on, rendered with its sequence number (and its instant), after
+// advancing 40 days (every timer the cases hold fires: warnings, breaches, escalations, report
+// deadlines, expiries).
+std::vector<std::string> finish(EngineHarness& h, bool with_instants = false) {
   EXPECT_TRUE(h.engine().advance(kStart + Instant{40} * 86'400'000).ok());
   std::vector<std::string> out;
   EventBatch batch;
   while (h.engine().poll_events(batch) > 0) {
-    for (const Event& e : batch) out.push_back(std::to_string(e.seq) + " " + whistle::testing::render(e, h.model()));
+    for (const Event& e : batch) {
+      out.push_back(std::to_string(e.seq) + " " + whistle::testing::render(e, h.model()) +
+                    (with_instants ? " @" + std::to_string(e.at) : ""));
+    }
   }
   return out;
 }
@@ -106,17 +109,8 @@ void check_all_or_nothing(const Step& prepare, const Call& call, bool whole = tr
     EngineHarness h(kStart, whistle::testing::engine_model(), /*shards=*/1);
     prepare(h);
     const std::string before = describe(h);
-    bool refused = false, threw = false;
     Status status;
-    {
-      FailAllocationsAfter fail(allowed);
-      try {
-        status = call(h);
-      } catch (const std::bad_alloc&) {
-        threw = true;
-      }
-      refused = fail.refused();
-    }
+    const auto [threw, refused] = test::attempt(allowed, [&] { status = call(h); });
     if (!refused) break;  // it needs fewer allocations: each of them was made to fail
     const std::string where = "allocation " + std::to_string(allowed);
     if (threw) {
@@ -253,16 +247,7 @@ void check_nothing_held_back(Prepare prepare, Operation operation) {
   for (size_t allowed = 0;; ++allowed) {
     EngineHarness h(start, whistle::testing::engine_model(), /*shards=*/1);  // every case on one shard
     prepare(h, start);
-    bool refused = false;
-    {
-      FailAllocationsAfter fail(allowed);
-      try {
-        (void)operation(h, start);
-      } catch (const std::bad_alloc&) {
-      }
-      refused = fail.refused();
-    }
-    if (!refused) break;  // it needs fewer allocations: each of them was made to fail
+    if (!test::attempt(allowed, [&] { (void)operation(h, start); }).refused) break;  // it needs fewer allocations: each of them was made to fail
     ++failures;
     const std::string where = "allocation " + std::to_string(allowed);
     const Instant later_at = start + 3 * 86'400'000;  // after anything the operation did
@@ -330,14 +315,7 @@ std::map<CaseId, std::vector<std::string>> advance_50_cases(std::optional<size_t
   EngineHarness h(start, whistle::testing::engine_model(), /*shards=*/1);
   for (CaseId id = 1; id <= 50; ++id) EXPECT_TRUE(h.submit(id, "road", kG1, start + static_cast<Instant>(id)).ok());
   const Instant first = start + 2 * 86'400'000;
-  if (allowed) {
-    FailAllocationsAfter fail(*allowed);
-    try {
-      (void)h.engine().advance(first);
-    } catch (const std::bad_alloc&) {
-    }
-    *refused = fail.refused();
-  }
+  if (allowed) *refused = test::attempt(*allowed, [&] { (void)h.engine().advance(first); }).refused;
   EXPECT_TRUE(h.engine().advance(first).ok());  // memory back: finishes what the failed one left
   EXPECT_TRUE(h.engine().advance(start + Instant{30} * 86'400'000).ok());
   std::map<CaseId, std::vector<std::string>> by_case;
@@ -392,26 +370,16 @@ TEST(EngineOutOfMemory, APollThatRunsOutLosesNoEvent) {
     seqs.reserve(1000);
     cases.reserve(1000);
     EventBatch batch;
-    bool refused = false;
-    {
-      FailAllocationsAfter fail(allowed);
-      try {
-        while (h.engine().poll_events(batch, 7) > 0) {
-          for (const Event& e : batch) {
-            seqs.push_back(e.seq);
-            cases.push_back(e.case_id);
-          }
+    const auto drain = [&] {
+      while (h.engine().poll_events(batch, 7) > 0) {
+        for (const Event& e : batch) {
+          seqs.push_back(e.seq);
+          cases.push_back(e.case_id);
         }
-      } catch (const std::bad_alloc&) {
       }
-      refused = fail.refused();
-    }
-    while (h.engine().poll_events(batch, 7) > 0) {
-      for (const Event& e : batch) {
-        seqs.push_back(e.seq);
-        cases.push_back(e.case_id);
-      }
-    }
+    };
+    const bool refused = test::attempt(allowed, drain).refused;
+    drain();
     const std::string where = "allocation " + std::to_string(allowed);
     ASSERT_EQ(seqs.size(), 60u) << where;  // one dispatched event per case
     for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1) << where;
@@ -447,14 +415,7 @@ TEST(EngineOutOfMemory, EventsThatComeBetweenFailedPollsAreNotLost) {
       const auto drain = [&] {
         while (polled < batches.size() && h.engine().poll_events(batches[polled], 10) > 0) ++polled;
       };
-      const auto drain_failing_after = [&](size_t allowed) {
-        FailAllocationsAfter fail(allowed);
-        try {
-          drain();
-        } catch (const std::bad_alloc&) {
-        }
-        return fail.refused();
-      };
+      const auto drain_failing_after = [&](size_t allowed) { return test::attempt(allowed, drain).refused; };
       submit_from_both(1, kCases / 2);
       first_refused = drain_failing_after(first);
       submit_from_both(kCases / 2 + 1, kCases);
@@ -496,14 +457,7 @@ TEST(EngineOutOfMemory, AMergeThatRunsOutCountsEachFactOnce) {
     const auto drain = [&] {
       while (polled < batches.size() && h.engine().poll_events(batches[polled]) > 0) ++polled;
     };
-    if (allowed) {
-      FailAllocationsAfter fail(*allowed);
-      try {
-        drain();
-      } catch (const std::bad_alloc&) {
-      }
-      *refused = fail.refused();
-    }
+    if (allowed) *refused = test::attempt(*allowed, drain).refused;
     drain();
     std::vector<std::string> out;
     for (size_t k = 0; k < polled; ++k) {
@@ -590,17 +544,6 @@ TEST(EngineOutOfMemory, TheRealtimeClockFinishesAfterAPause) {
   EXPECT_GE(waited, engine::RealtimeDriver::kRetryMs - 20) << failed << " failures";
 }
 
-// Every event from here on with its instant, after advancing 40 days.
-std::vector<std::string> finish_with_instants(EngineHarness& h) {
-  EXPECT_TRUE(h.engine().advance(kStart + Instant{40} * 86'400'000).ok());
-  std::vector<std::string> out;
-  EventBatch batch;
-  while (h.engine().poll_events(batch) > 0) {
-    for (const Event& e : batch) out.push_back(whistle::testing::render(e, h.model()) + " @" + std::to_string(e.at));
-  }
-  return out;
-}
-
 // The race of decisions item 35, played out: an assignment arms case C's accept clock and then
 // runs out of memory; meanwhile an advance on another thread takes that timer from the wheel
 // and waits for a shard lock (the test holds the shard of case A, whose timer, due at the same
@@ -656,17 +599,8 @@ TEST(EngineOutOfMemory, ATimerTakenWhileItsArmIsUndoneNeverFires) {
       }
     };
     a_shard.lock.lock();  // the advance waits here, having taken the timers
-    bool threw = false, refused = false;
     Status status;
-    {
-      FailAllocationsAfter fail(allowed, at_refusal);
-      try {
-        status = assign(h, c_id, t);
-      } catch (const std::bad_alloc&) {
-        threw = true;
-      }
-      refused = fail.refused();
-    }
+    const auto [threw, refused] = test::attempt(allowed, [&] { status = assign(h, c_id, t); }, at_refusal);
     if (go) EXPECT_TRUE(taken) << where << ": the advance never took its timers";
     Instant assigned_at = t;
     if (threw) {
@@ -684,7 +618,7 @@ TEST(EngineOutOfMemory, ATimerTakenWhileItsArmIsUndoneNeverFires) {
     if (assigned_at == t) ASSERT_TRUE(assign(clean, c_id, t).ok());
     ASSERT_TRUE(clean.engine().advance(retry_at).ok());
     if (assigned_at == retry_at) ASSERT_TRUE(assign(clean, c_id, retry_at).ok());
-    EXPECT_EQ(finish_with_instants(h), finish_with_instants(clean)) << where;
+    EXPECT_EQ(finish(h, /*with_instants=*/true), finish(clean, /*with_instants=*/true)) << where;
     if (!refused) break;
   }
   EXPECT_GT(raced, 0u) << "no allocation failed with the timers taken: nothing was tested";

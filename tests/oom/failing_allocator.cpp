@@ -53,7 +53,7 @@ FailAllocationsAfter::FailAllocationsAfter(std::size_t allowed) {
 }
 FailAllocationsAfter::FailAllocationsAfter(std::size_t allowed, const std::function<void()>& before_refusing)
     : FailAllocationsAfter(allowed) {
-  t_before_refusing = &before_refusing;
+  if (before_refusing) t_before_refusing = &before_refusing;
 }
 FailAllocationsAfter::~FailAllocationsAfter() {
   t_limited = false;

@@ -14,8 +14,9 @@ namespace whistle::test {
 class FailAllocationsAfter {
  public:
   explicit FailAllocationsAfter(std::size_t allowed);
-  // The same, and at the first refusal `before_refusing` runs first (its own allocations
-  // succeed): for a test to act at that point of the code under test, say on another thread.
+  // The same, and at the first refusal `before_refusing` (unless empty) runs first (its own
+  // allocations succeed): for a test to act at that point of the code under test, say on
+  // another thread.
   FailAllocationsAfter(std::size_t allowed, const std::function<void()>& before_refusing);
   ~FailAllocationsAfter();  // allocations succeed again
   FailAllocationsAfter(const FailAllocationsAfter&) = delete;
@@ -24,17 +25,32 @@ class FailAllocationsAfter {
   bool refused() const;
 };
 
+// What running f with allocations failing came to.
+struct Attempt {
+  bool threw = false;    // f threw std::bad_alloc
+  bool refused = false;  // an allocation was refused (f may have got over it)
+};
+
+// Runs f with the calling thread's allocations failing after `allowed`, and `before_refusing`
+// (if any) at the first refusal, as FailAllocationsAfter does.
+template <class F>
+Attempt attempt(std::size_t allowed, F&& f, const std::function<void()>& before_refusing = {}) {
+  Attempt out;
+  FailAllocationsAfter limit(allowed, before_refusing);
+  try {
+    f();
+  } catch (const std::bad_alloc&) {
+    out.threw = true;
+  }
+  out.refused = limit.refused();
+  return out;
+}
+
 // Runs f with the calling thread's allocations failing after `allowed`; true when f threw
 // std::bad_alloc.
 template <class F>
 bool runs_out(std::size_t allowed, F&& f) {
-  FailAllocationsAfter limit(allowed);
-  try {
-    f();
-  } catch (const std::bad_alloc&) {
-    return true;
-  }
-  return false;
+  return attempt(allowed, f).threw;
 }
 
 // The calling thread's next `count` allocations fail, the ones after succeed again: for code

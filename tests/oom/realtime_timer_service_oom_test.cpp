@@ -81,16 +81,7 @@ TEST(RealtimeTimerServiceOutOfMemory, AnArmThatCannotWakeTheThreadChangesNothing
   size_t failures = 0;
   uint64_t armed = 0;
   for (size_t allowed = 0;; ++allowed) {
-    bool threw = false, refused = false;
-    {
-      test::FailAllocationsAfter fail(allowed);
-      try {
-        (void)service.arm(deadline, allowed);
-      } catch (const std::bad_alloc&) {
-        threw = true;
-      }
-      refused = fail.refused();
-    }
+    const auto [threw, refused] = test::attempt(allowed, [&] { (void)service.arm(deadline, allowed); });
     if (threw) {
       ++failures;
       EXPECT_EQ(service.size(), 0u) << "allocation " << allowed << ": the failed arm kept its timer";
