@@ -4,11 +4,13 @@
 // decisions the engine documents (docs/decisions.md): submit checks the instant, the lengths,
 // the matter, the place, then the id; act checks the instant, actor, case, arguments,
 // permission, state; a return clears the primary; whistled units join as
-// cooperating; events render exactly as the engine's.
+// cooperating; a case keeps the model version it was submitted under for all its deadlines
+// (reload); events render exactly as the engine's.
 #pragma once
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,8 +75,19 @@ class SlowCalendar {
 
 class ReferenceEngine {
  public:
-  explicit ReferenceEngine(std::shared_ptr<const Model> model, Instant start) : m_(std::move(model)), clock_(start) {
-    for (const Calendar& c : m_->calendars()) calendars_.emplace_back(c);
+  explicit ReferenceEngine(std::shared_ptr<const Model> model, Instant start) : clock_(start) {
+    reload(std::move(model));
+  }
+
+  // A new model version (the same territory and units): new cases route with it; a case keeps
+  // the version it was submitted under, with its SLA classes and calendars.
+  void reload(std::shared_ptr<const Model> model) {
+    auto v = std::make_shared<Version>();
+    v->number = current_ ? current_->number + 1 : 0;
+    v->model = std::move(model);
+    for (const Calendar& c : v->model->calendars()) v->calendars.emplace_back(c);
+    m_ = v->model;
+    current_ = std::move(v);
   }
 
   // Every event so far, rendered as "seq at kind case actor [units] stage level 'detail'".
@@ -95,6 +108,7 @@ class ReferenceEngine {
     }
     Case& c = cases_[s.id];
     c.id = s.id;
+    c.version = current_;
     c.matter = s.matter;
     c.place = route.place;
     const Instant at = s.received;
@@ -199,7 +213,7 @@ class ReferenceEngine {
           s.unit = u;
           s.token = ++tokens_;
           const auto sla = stage_sla(c, Stage::report);
-          if (sla) add_timer({calendar(*sla).add(at, sla->limit), kReport, c.id, uint8_t(Stage::report), u, s.token});
+          if (sla) add_timer({calendar(c, *sla).add(at, sla->limit), kReport, c.id, uint8_t(Stage::report), u, s.token});
           c.summons.push_back(s);
         }
         emit(at, EventKind::whistled, c, a.actor, units, uint8_t(Stage::report), "");
@@ -273,10 +287,11 @@ class ReferenceEngine {
     UnitId primary, supervisor;
     uint16_t level;
     std::vector<UnitId> cooperating;
+    uint32_t version;  // 0 for the model the reference started with, then one per reload
   };
   std::map<CaseId, Summary> summaries() const {
     std::map<CaseId, Summary> out;
-    for (const auto& [id, c] : cases_) out[id] = {c.state, c.primary, c.supervisor, c.level, c.cooperating};
+    for (const auto& [id, c] : cases_) out[id] = {c.state, c.primary, c.supervisor, c.level, c.cooperating, c.version->number};
     return out;
   }
 
@@ -304,8 +319,14 @@ class ReferenceEngine {
     bool reported = false;
     uint64_t token = 0;
   };
+  struct Version {
+    uint32_t number = 0;
+    std::shared_ptr<const Model> model;
+    std::vector<SlowCalendar> calendars;
+  };
   struct Case {
     CaseId id = 0;
+    std::shared_ptr<const Version> version;  // the one it was submitted under
     CaseState state = CaseState::unrouted;
     MatterId matter = kNoMatter;
     NodeId place = kNoNode;
@@ -317,12 +338,13 @@ class ReferenceEngine {
   };
 
   const StageSla* stage_sla(const Case& c, Stage stage) const {
-    const Matter& m = m_->matters()[c.matter];
+    const Model& model = *c.version->model;
+    const Matter& m = model.matters()[c.matter];
     if (m.sla_class == kNoSlaClass) return nullptr;
-    const StageSla& s = m_->sla_classes()[m.sla_class].stage(stage);
+    const StageSla& s = model.sla_classes()[m.sla_class].stage(stage);
     return s.has_deadline ? &s : nullptr;
   }
-  const SlowCalendar& calendar(const StageSla& s) const { return calendars_[s.calendar]; }
+  const SlowCalendar& calendar(const Case& c, const StageSla& s) const { return c.version->calendars[s.calendar]; }
 
   std::vector<UnitId> ladder(NodeId place) const {
     const NodeId from = place == kNoNode ? m_->territory().chain(0).back() : place;
@@ -371,7 +393,7 @@ class ReferenceEngine {
     s.token = ++tokens_;
     const StageSla* sla = stage_sla(c, stage);
     if (sla) {
-      const SlowCalendar& cal = calendar(*sla);
+      const SlowCalendar& cal = calendar(c, *sla);
       s.deadline = cal.add(from, sla->limit);
       if (stage == Stage::revisit) {
         add_timer({s.deadline, kRevisit, c.id, uint8_t(stage), kNoUnit, s.token});
@@ -428,7 +450,7 @@ class ReferenceEngine {
         ++s.escalations;
         if (sla.escalate_every) {
           const Duration every{sla.escalate_every->count * s.escalations, sla.escalate_every->unit};
-          add_timer({calendar(sla).add(s.breached_at, every), kEscalate, c.id, t.stage, kNoUnit, s.token});
+          add_timer({calendar(c, sla).add(s.breached_at, every), kEscalate, c.id, t.stage, kNoUnit, s.token});
         }
         return;
       }
@@ -450,8 +472,8 @@ class ReferenceEngine {
     events_.push_back(std::move(s));
   }
 
-  std::shared_ptr<const Model> m_;
-  std::vector<SlowCalendar> calendars_;
+  std::shared_ptr<const Model> m_;  // the current version's model: units and territory are every version's
+  std::shared_ptr<const Version> current_;
   Instant clock_;
   std::map<CaseId, Case> cases_;
   std::vector<Timer> timers_;
