@@ -8,7 +8,7 @@
 //              them late so warnings, breaches and escalations fire;
 //   Memory     bytes per open case (RSS and the engine's own count) at 10M open cases;
 //   CaseStore  the shards' case tables against tbb::concurrent_hash_map in the same run, with
-//              sequential and with scattered ids.
+//              sequential ids, scattered ids and ids in steps of 16.
 #include <malloc.h>
 #include <tbb/concurrent_hash_map.h>
 
@@ -398,7 +398,11 @@ struct TbbStore {
 // Every run does the same work: kStoreCases new cases in all, split between the threads, so
 // that one and two threads (and the two stores) insert, find and update the same records.
 // Each thread's ids are a block of its own: sequential (argument 0), as hosts often number
-// cases, or scattered over 64 bits (argument 1: the same ids, mixed).
+// cases; scattered over 64 bits (argument 1: the same ids, mixed); or the sequence in steps
+// of 16 (argument 2), as a host that keeps a 4-bit code (a channel, a district) in the low
+// bits of its ids. TBB's tbb_hash_compare hashes with std::hash, the identity for integers in
+// libstdc++, and takes a bucket from the low bits: sequential ids fill consecutive buckets
+// (its best case), ids in steps of 16 one bucket in 16. Ours mixes every id (mix_id).
 constexpr size_t kStoreCases = 4'000'000;
 
 template <class Store>
@@ -410,14 +414,15 @@ void BM_CaseStore(benchmark::State& state) {
   }
   const auto threads = static_cast<uint64_t>(state.threads());
   const auto me = static_cast<uint64_t>(state.thread_index());
-  const bool scattered = state.range(0) != 0;
+  const int64_t ids = state.range(0);  // 0 sequential, 1 scattered, 2 in steps of 16
   uint64_t i = 0;
   for (auto _ : state) {
     // Per case: insert, then two updates (accept, resolve) as the lifecycle does; the second
     // names id ^ 1: with sequential ids a neighbour of the same thread's (or one not yet in),
-    // with scattered ones almost always no case at all (a miss).
+    // with scattered ones almost always no case at all, with ids in steps of 16 never (a miss).
     const uint64_t n = me * (kStoreCases / threads) + i++ + 1;
-    const CaseId id = scattered ? engine::mix_id(n) | 2 : n;  // | 2: never 0, and id ^ 1 neither
+    // (| 2: a scattered id is never 0, and its id ^ 1 neither.)
+    const CaseId id = ids == 1 ? engine::mix_id(n) | 2 : ids == 2 ? n << 4 : n;
     store->insert(id, kStart);
     benchmark::DoNotOptimize(store->update(id));
     benchmark::DoNotOptimize(store->update(id ^ 1));
@@ -431,10 +436,10 @@ BENCHMARK(BM_Submit)->Threads(1)->Threads(2)->UseRealTime()->Iterations(kSubmits
 BENCHMARK(BM_SubmitPairs)->Iterations(11)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lifecycle)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_MemoryPerOpenCase)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Arg(0)->Arg(1)->Threads(1)->Iterations(kStoreCases)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Arg(0)->Arg(1)->Threads(2)->Iterations(kStoreCases / 2)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Arg(0)->Arg(1)->Threads(1)->Iterations(kStoreCases)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Arg(0)->Arg(1)->Threads(2)->Iterations(kStoreCases / 2)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Arg(0)->Arg(1)->Arg(2)->Threads(1)->Iterations(kStoreCases)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Arg(0)->Arg(1)->Arg(2)->Threads(2)->Iterations(kStoreCases / 2)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Arg(0)->Arg(1)->Arg(2)->Threads(1)->Iterations(kStoreCases)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Arg(0)->Arg(1)->Arg(2)->Threads(2)->Iterations(kStoreCases / 2)->UseRealTime();
 
 }  // namespace
 }  // namespace whistle::bench
@@ -442,11 +447,13 @@ BENCHMARK_TEMPLATE(BM_CaseStore, TbbStore)->Arg(0)->Arg(1)->Threads(2)->Iteratio
 int main(int argc, char** argv) {
   return whistle::bench::run_benchmarks(
       argc, argv,
-      {{"whistle's case store over tbb::concurrent_hash_map (/0 sequential ids, /1 scattered)",
+      {{"whistle's case store over tbb::concurrent_hash_map (/0 sequential ids, /1 scattered, /2 in steps of 16)",
         {{"BM_CaseStore<ShardedStore>/0/iterations:4000000/real_time/threads:1", "BM_CaseStore<TbbStore>/0/iterations:4000000/real_time/threads:1"},
          {"BM_CaseStore<ShardedStore>/0/iterations:2000000/real_time/threads:2", "BM_CaseStore<TbbStore>/0/iterations:2000000/real_time/threads:2"},
          {"BM_CaseStore<ShardedStore>/1/iterations:4000000/real_time/threads:1", "BM_CaseStore<TbbStore>/1/iterations:4000000/real_time/threads:1"},
-         {"BM_CaseStore<ShardedStore>/1/iterations:2000000/real_time/threads:2", "BM_CaseStore<TbbStore>/1/iterations:2000000/real_time/threads:2"}}},
+         {"BM_CaseStore<ShardedStore>/1/iterations:2000000/real_time/threads:2", "BM_CaseStore<TbbStore>/1/iterations:2000000/real_time/threads:2"},
+         {"BM_CaseStore<ShardedStore>/2/iterations:4000000/real_time/threads:1", "BM_CaseStore<TbbStore>/2/iterations:4000000/real_time/threads:1"},
+         {"BM_CaseStore<ShardedStore>/2/iterations:2000000/real_time/threads:2", "BM_CaseStore<TbbStore>/2/iterations:2000000/real_time/threads:2"}}},
        {"2 threads over 1",
         {{"BM_Submit/iterations:1500000/real_time/threads:2", "BM_Submit/iterations:1500000/real_time/threads:1"},
          {"BM_CaseStore<ShardedStore>/0/iterations:2000000/real_time/threads:2", "BM_CaseStore<ShardedStore>/0/iterations:4000000/real_time/threads:1"},
