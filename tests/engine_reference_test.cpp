@@ -4,7 +4,7 @@
 // the model reloaded back and forth between two versions (other rules, matters, SLA limits,
 // office hours and holidays) while cases are open; statuses, events (with sequence numbers and
 // instants) and final case states, with the version each case was routed with, must agree
-// exactly.
+// exactly, and the live scores must equal a recount from the delivered events.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -18,6 +18,7 @@
 #include "sample/tiling.hpp"
 #include "support/engine_harness.hpp"
 #include "support/reference_engine.hpp"
+#include "whistle/scoring.hpp"
 
 namespace whistle {
 namespace {
@@ -66,6 +67,10 @@ struct Scenario {
   std::unique_ptr<Engine> engine;
   testing::ReferenceEngine reference{model, now};
   std::vector<std::string> engine_events;
+  // The events as delivered, for a recount of the scores, with copies of what they point to.
+  std::vector<Event> delivered;
+  std::deque<std::vector<UnitId>> delivered_units;
+  std::deque<std::string> delivered_details;
   std::vector<CaseId> ids;
   CaseId next_id = 1;
   size_t operations = 0, denied = 0, wrong_state = 0, ok = 0, reloads = 0, batches = 0;
@@ -88,7 +93,12 @@ struct Scenario {
   void drain() {
     EventBatch batch;
     while (engine->poll_events(batch) > 0) {
-      for (const Event& e : batch) engine_events.push_back(render_full(e, *model));
+      for (const Event& e : batch) {
+        engine_events.push_back(render_full(e, *model));
+        Event& copy = delivered.emplace_back(e);
+        copy.units = delivered_units.emplace_back(e.units.begin(), e.units.end());
+        copy.detail = delivered_details.emplace_back(e.detail);
+      }
     }
   }
 
@@ -287,6 +297,21 @@ void run_against_reference(uint64_t seed, size_t steps,
   EXPECT_GT(s.denied, steps / 50);
   EXPECT_GT(s.wrong_state, steps / 50);
   EXPECT_GT(want.size(), steps / 2);
+  // The live scores equal a recount from the events: every kind of event, denials, reloads.
+  const Model& m = *s.model;
+  const Scoreboard recount = Scoreboard::recount(m, m.calendars().front().utc_offset_minutes(), s.delivered);
+  size_t scored = 0;
+  for (UnitId u = 0; u < m.units().size(); ++u) {
+    EXPECT_EQ(s.engine->unit_score(u).counts, recount.unit_counts(u, Period::all())) << m.units()[u].code;
+    scored += s.engine->unit_score(u).counts.received > 0;
+  }
+  for (NodeId n = 0; n < m.territory().size(); ++n) {
+    EXPECT_EQ(s.engine->node_score(n).counts, recount.node_counts(n, Period::all())) << m.territory().code(n);
+  }
+  for (const Platform p : {Platform::zongzhi, Platform::market, Platform::enforcement, Platform::service}) {
+    EXPECT_EQ(s.engine->platform_score(p).counts, recount.platform_counts(p, Period::all()));
+  }
+  EXPECT_GT(scored, 5u);
   EXPECT_GT(s.reloads, steps / 1000);
   EXPECT_GT(s.batches, steps / 100);
 }
