@@ -164,6 +164,7 @@ class Engine {
 
   // Swaps in a new model version: new responsibility list, matters, SLA classes, calendars.
   // The territory and the units must be the same (codes, in order). Returns the new version.
+  // Frees the older versions no open case or submission in flight uses any more.
   Result<uint32_t> reload(std::shared_ptr<const Model> model);
   uint32_t rules_version() const noexcept;
   std::shared_ptr<const Model> model() const;  // the current version
