@@ -5,6 +5,9 @@ option(WHISTLE_BUILD_BENCH "Build the Google Benchmark suite (developer mode)" O
 option(WHISTLE_FUZZ "Build fuzz targets with libFuzzer (clang only)" OFF)
 option(WHISTLE_SANITIZE_ADDRESS "Build with AddressSanitizer + UndefinedBehaviorSanitizer" OFF)
 option(WHISTLE_SANITIZE_THREAD "Build with ThreadSanitizer" OFF)
+# On in the presets (so in CI): a warning fails the build there. Off by default, so that a
+# consumer's newer compiler, with warnings ours has not met, still builds the library.
+option(WHISTLE_WARNINGS_AS_ERRORS "Treat compiler warnings in whistle's own code as errors" OFF)
 
 set(CMAKE_CXX_STANDARD 20)
 set(CMAKE_CXX_STANDARD_REQUIRED ON)

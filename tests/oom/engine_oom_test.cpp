@@ -601,7 +601,9 @@ TEST(EngineOutOfMemory, ATimerTakenWhileItsArmIsUndoneNeverFires) {
     a_shard.lock.lock();  // the advance waits here, having taken the timers
     Status status;
     const auto [threw, refused] = test::attempt(allowed, [&] { status = assign(h, c_id, t); }, at_refusal);
-    if (go) EXPECT_TRUE(taken) << where << ": the advance never took its timers";
+    if (go) {
+      EXPECT_TRUE(taken) << where << ": the advance never took its timers";
+    }
     Instant assigned_at = t;
     if (threw) {
       status = assign(h, c_id, retry_at);
@@ -615,9 +617,13 @@ TEST(EngineOutOfMemory, ATimerTakenWhileItsArmIsUndoneNeverFires) {
     ASSERT_TRUE(advanced.ok()) << where << ": " << advanced.to_string();
     EngineHarness clean(kStart, model, kShards);
     prepare(clean);
-    if (assigned_at == t) ASSERT_TRUE(assign(clean, c_id, t).ok());
+    if (assigned_at == t) {
+      ASSERT_TRUE(assign(clean, c_id, t).ok());
+    }
     ASSERT_TRUE(clean.engine().advance(retry_at).ok());
-    if (assigned_at == retry_at) ASSERT_TRUE(assign(clean, c_id, retry_at).ok());
+    if (assigned_at == retry_at) {
+      ASSERT_TRUE(assign(clean, c_id, retry_at).ok());
+    }
     EXPECT_EQ(finish(h, /*with_instants=*/true), finish(clean, /*with_instants=*/true)) << where;
     if (!refused) break;
   }
