@@ -3,8 +3,9 @@
 // and in batches, with the clock crossing National Day 2025 and its make-up working days and
 // the model reloaded back and forth between two versions (other rules, matters, SLA limits,
 // office hours and holidays) while cases are open; statuses, events (with sequence numbers and
-// instants) and final case states, with the version each case was routed with, must agree
-// exactly, and the live scores must equal a recount from the delivered events.
+// instants), and what get_case shows (state, units, version, open deadlines, summons) of a
+// random case every 64 steps and of every case at the end, must agree exactly; the live
+// scores must equal a recount from the delivered events.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -267,12 +268,42 @@ struct Scenario {
   }
 };
 
+// What get_case says of a case against the reference's account of it.
+void expect_same_case(const CaseInfo& c, const testing::ReferenceEngine::Summary& r, const std::string& where) {
+  EXPECT_EQ(c.state, r.state) << where;
+  EXPECT_EQ(c.primary, r.primary) << where;
+  EXPECT_EQ(c.supervisor, r.supervisor) << where;
+  EXPECT_EQ(c.level, r.level) << where;
+  EXPECT_EQ(c.cooperating, r.cooperating) << where;
+  EXPECT_EQ(c.rules_version, r.version) << where;
+  EXPECT_EQ(c.summoned, r.summoned) << where;
+  EXPECT_EQ(c.reported, r.reported) << where;
+  ASSERT_EQ(c.deadlines.size(), r.deadlines.size()) << where;
+  for (size_t i = 0; i < r.deadlines.size(); ++i) {
+    EXPECT_EQ(c.deadlines[i].stage, r.deadlines[i].stage) << where << " deadline " << i;
+    EXPECT_EQ(c.deadlines[i].at, r.deadlines[i].at) << where << " deadline " << i;
+    EXPECT_EQ(c.deadlines[i].unit, r.deadlines[i].unit) << where << " deadline " << i;
+  }
+}
+
 void run_against_reference(uint64_t seed, size_t steps,
                            std::map<std::string, std::string> files = testing::engine_model_files()) {
   Scenario s(seed, testing::engine_model(files), testing::engine_model(second_version(files)));
   for (size_t i = 0; i < steps; ++i) {
     ASSERT_NO_FATAL_FAILURE(s.step()) << "seed " << seed << " step " << i;
-    if (i % 64 == 0) s.drain();
+    if (i % 64 == 0) {
+      s.drain();
+      // A case picked at random, as get_case shows it mid-flight: open stages and summons.
+      if (!s.ids.empty()) {
+        const CaseId id = s.pick(s.ids);
+        CaseInfo c;
+        ASSERT_TRUE(s.engine->get_case(id, c).ok());
+        const auto r = s.reference.summary(id);
+        ASSERT_TRUE(r.has_value());
+        ASSERT_NO_FATAL_FAILURE(expect_same_case(c, *r, "seed " + std::to_string(seed) + " step " + std::to_string(i) +
+                                                            " case " + std::to_string(id)));
+      }
+    }
   }
   // Let every remaining timer run out: escalations, revisits, reports.
   s.now += 30LL * 86'400'000;
@@ -285,12 +316,7 @@ void run_against_reference(uint64_t seed, size_t steps,
   for (const auto& [id, r] : s.reference.summaries()) {
     CaseInfo c;
     ASSERT_TRUE(s.engine->get_case(id, c).ok());
-    EXPECT_EQ(c.state, r.state) << id;
-    EXPECT_EQ(c.primary, r.primary) << id;
-    EXPECT_EQ(c.supervisor, r.supervisor) << id;
-    EXPECT_EQ(c.level, r.level) << id;
-    EXPECT_EQ(c.cooperating, r.cooperating) << id;
-    EXPECT_EQ(c.rules_version, r.version) << id;
+    ASSERT_NO_FATAL_FAILURE(expect_same_case(c, r, "seed " + std::to_string(seed) + " case " + std::to_string(id)));
   }
   // The sequences exercised every kind of outcome.
   EXPECT_GT(s.ok, steps / 10);

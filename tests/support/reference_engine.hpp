@@ -213,7 +213,11 @@ class ReferenceEngine {
           s.unit = u;
           s.token = ++tokens_;
           const auto sla = stage_sla(c, Stage::report);
-          if (sla) add_timer({calendar(c, *sla).add(at, sla->limit), kReport, c.id, uint8_t(Stage::report), u, s.token});
+          if (sla) {
+            s.has_deadline = true;
+            s.deadline = calendar(c, *sla).add(at, sla->limit);
+            add_timer({s.deadline, kReport, c.id, uint8_t(Stage::report), u, s.token});
+          }
           c.summons.push_back(s);
         }
         emit(at, EventKind::whistled, c, a.actor, units, uint8_t(Stage::report), "");
@@ -288,10 +292,19 @@ class ReferenceEngine {
     uint16_t level;
     std::vector<UnitId> cooperating;
     uint32_t version;  // 0 for the model the reference started with, then one per reload
+    // What CaseInfo lists: the open stages' deadlines by stage, then each pending summons'
+    // (not yet run out) in the order summoned; every unit summoned, every unit reported in.
+    std::vector<CaseInfo::Deadline> deadlines;
+    std::vector<UnitId> summoned, reported;
   };
+  std::optional<Summary> summary(CaseId id) const {
+    auto it = cases_.find(id);
+    if (it == cases_.end()) return std::nullopt;
+    return summarize(it->second);
+  }
   std::map<CaseId, Summary> summaries() const {
     std::map<CaseId, Summary> out;
-    for (const auto& [id, c] : cases_) out[id] = {c.state, c.primary, c.supervisor, c.level, c.cooperating, c.version->number};
+    for (const auto& [id, c] : cases_) out.emplace(id, summarize(c));
     return out;
   }
 
@@ -310,6 +323,7 @@ class ReferenceEngine {
   };
   struct StageState {
     uint64_t token = 0;
+    bool has_deadline = false;
     Instant deadline = 0;
     Instant breached_at = 0;
     uint32_t escalations = 0;
@@ -317,6 +331,9 @@ class ReferenceEngine {
   struct Summons {
     UnitId unit = kNoUnit;
     bool reported = false;
+    bool has_deadline = false;
+    bool overdue = false;  // its report stage ran out
+    Instant deadline = 0;
     uint64_t token = 0;
   };
   struct Version {
@@ -337,6 +354,20 @@ class ReferenceEngine {
     std::vector<Summons> summons;
   };
 
+  Summary summarize(const Case& c) const {
+    Summary out{c.state, c.primary, c.supervisor, c.level, c.cooperating, c.version->number, {}, {}, {}};
+    for (const auto& [stage, st] : c.stages) {
+      if (st.has_deadline) out.deadlines.push_back({stage, st.deadline, kNoUnit});
+    }
+    for (const Summons& m : c.summons) {
+      out.summoned.push_back(m.unit);
+      if (m.reported) out.reported.push_back(m.unit);
+      if (c.state != CaseState::closed && !m.reported && m.has_deadline && !m.overdue) {
+        out.deadlines.push_back({Stage::report, m.deadline, m.unit});
+      }
+    }
+    return out;
+  }
   const StageSla* stage_sla(const Case& c, Stage stage) const {
     const Model& model = *c.version->model;
     const Matter& m = model.matters()[c.matter];
@@ -394,6 +425,7 @@ class ReferenceEngine {
     const StageSla* sla = stage_sla(c, stage);
     if (sla) {
       const SlowCalendar& cal = calendar(c, *sla);
+      s.has_deadline = true;
       s.deadline = cal.add(from, sla->limit);
       if (stage == Stage::revisit) {
         add_timer({s.deadline, kRevisit, c.id, uint8_t(stage), kNoUnit, s.token});
@@ -420,6 +452,7 @@ class ReferenceEngine {
   void fire(const Timer& t) {
     Case& c = cases_.at(t.case_id);
     if (t.rank == kReport) {
+      for (Summons& m : c.summons) m.overdue |= m.token == t.token;
       emit(t.at, EventKind::report_overdue, c, kNoUnit, {t.unit}, t.stage, "");
       return;
     }
