@@ -419,7 +419,7 @@ void BM_CaseStore(benchmark::State& state) {
   for (auto _ : state) {
     // Per case: insert, then two updates (accept, resolve) as the lifecycle does; the second
     // names id ^ 1: with sequential ids a neighbour of the same thread's (or one not yet in),
-    // with scattered ones almost always no case at all, with ids in steps of 16 never (a miss).
+    // with scattered ones almost always no case at all, with ids in steps of 16 never one (a miss).
     const uint64_t n = me * (kStoreCases / threads) + i++ + 1;
     // (| 2: a scattered id is never 0, and its id ^ 1 neither.)
     const CaseId id = ids == 1 ? engine::mix_id(n) | 2 : ids == 2 ? n << 4 : n;
