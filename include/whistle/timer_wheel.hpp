@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "whistle/detail/huge_pages.hpp"
+#include "whistle/detail/prefetch.hpp"
 #include "whistle/time.hpp"
 
 namespace whistle {
@@ -93,7 +94,7 @@ class TimerWheel {
   // Starts loading what cancel(handle) touches, for callers with other work to do first.
   void prefetch(Handle handle) const noexcept {
     const auto timer = static_cast<uint32_t>(handle);
-    if (timer < generation_.size()) __builtin_prefetch(&generation_[timer], 1);
+    if (timer < generation_.size()) detail::prefetch_for_write(&generation_[timer]);
   }
   bool armed(Handle handle) const noexcept {
     const auto timer = static_cast<uint32_t>(handle);
@@ -199,7 +200,7 @@ class TimerWheel {
     ++list.count;
     // Hundreds of slots are appended to in turn, too many streams for the hardware prefetcher:
     // request the slot's next line now, long before its next entry arrives.
-    __builtin_prefetch(&list.head->entries[std::min(list.fill + 2, Chunk::kEntries - 1)], 1);
+    detail::prefetch_for_write(&list.head->entries[std::min(list.fill + 2, Chunk::kEntries - 1)]);
   }
   size_t poll_impl(Instant now, size_t budget, FireFn fire, void* context);
   bool next_ready(Entry& out);

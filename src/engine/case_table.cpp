@@ -8,6 +8,8 @@
 #include <new>
 #include <type_traits>
 
+#include "whistle/detail/prefetch.hpp"
+
 namespace whistle::engine {
 
 static_assert(std::is_trivially_destructible_v<Case>);
@@ -72,10 +74,16 @@ CaseTable::~CaseTable() {
 
 namespace {
 // Asks for every line of a record (kForWrite: in the state a write needs).
-template <int kForWrite>
+template <bool kForWrite>
 void prefetch_lines(const Case* record) noexcept {
   const char* bytes = reinterpret_cast<const char*>(record);
-  for (size_t line = 0; line < sizeof(Case); line += 64) __builtin_prefetch(bytes + line, kForWrite);
+  for (size_t line = 0; line < sizeof(Case); line += 64) {
+    if constexpr (kForWrite) {
+      detail::prefetch_for_write(bytes + line);
+    } else {
+      __builtin_prefetch(bytes + line);
+    }
+  }
 }
 }  // namespace
 
@@ -87,14 +95,14 @@ void CaseTable::prefetch_record(CaseId id, uint64_t hash) const noexcept {
     const uint32_t slot = __atomic_load_n(&b.slot, __ATOMIC_ACQUIRE);
     if (slot == kNone) return;
     if (__atomic_load_n(&b.id, __ATOMIC_RELAXED) != id) continue;
-    if (const Case* record = v->record(slot)) prefetch_lines<0>(record);
+    if (const Case* record = v->record(slot)) prefetch_lines<false>(record);
     return;
   }
 }
 
 void CaseTable::prefetch_next_slot() const noexcept {
   const View* v = view_.load(std::memory_order_acquire);
-  if (const Case* record = v->record(__atomic_load_n(&count_, __ATOMIC_RELAXED))) prefetch_lines<1>(record);
+  if (const Case* record = v->record(__atomic_load_n(&count_, __ATOMIC_RELAXED))) prefetch_lines<true>(record);
 }
 
 std::unique_ptr<CaseTable::View> CaseTable::make_view(const Bucket* buckets, size_t mask) const {

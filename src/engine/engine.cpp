@@ -11,6 +11,7 @@
 
 #include "engine/engine_impl.hpp"
 #include "engine/realtime_driver.hpp"
+#include "whistle/detail/prefetch.hpp"
 #include "whistle/realtime_timer_service.hpp"
 
 namespace whistle {
@@ -209,7 +210,7 @@ namespace {
   // (lock, counters) if another core wrote it last, arrive while the case is routed.
   s.cases.prefetch(hash);
   s.cases.prefetch_next_slot();
-  engine::prefetch_to_write(&s);
+  detail::prefetch_for_write(&s);
   // Route outside the shard lock (the lock is then held for the case's own update only),
   // against a version this thread pins until the new case holds it.
   engine::VersionPin& pin = e.pins.local();

@@ -1,7 +1,6 @@
 // SpinLock: a one-word lock for critical sections of tens of nanoseconds (a shard's case
 // update, an event append). Spins with `pause`, then yields, so a preempted holder on a busy
 // VM costs a time slice, not a burned core. Satisfies Lockable (std::lock_guard works).
-// prefetch_to_write: fetches a lock's line ahead of taking it.
 #pragma once
 
 #include <atomic>
@@ -15,17 +14,6 @@
 #endif
 
 namespace whistle::engine {
-
-// Asks for the line at p in the state a write needs (owned, the other cores' copies dropped),
-// without waiting for it: started early, the transfer of a lock line another core wrote last
-// overlaps the work before the lock. `prefetchw` is a no-op on x86 cores that lack it.
-inline void prefetch_to_write(const void* p) noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  asm volatile("prefetchw %0" ::"m"(*static_cast<const char*>(p)));
-#else
-  __builtin_prefetch(p, 1);
-#endif
-}
 
 class SpinLock {
  public:

@@ -33,7 +33,7 @@ class TimerWheel::ChunkPool {
     Chunk* c = free_.back();
     free_.pop_back();
     // The chunk handed out next is filled from its start, likely cold: ask for its head now.
-    if (!free_.empty()) __builtin_prefetch(free_.back(), 1);
+    if (!free_.empty()) detail::prefetch_for_write(free_.back());
     return c;
   }
   void put(Chunk* c) { free_.push_back(c); }
@@ -518,7 +518,7 @@ size_t TimerWheel::poll_impl(Instant now, size_t budget, FireFn fire, void* cont
           ready_[ready_pos_].generation == e.generation) {
         // Sorting scattered the generations collect had requested: request them again ahead.
         constexpr size_t kAhead = 16;
-        if (ready_pos_ + kAhead < ready_.size()) __builtin_prefetch(&generation_[ready_[ready_pos_ + kAhead].timer], 1);
+        if (ready_pos_ + kAhead < ready_.size()) detail::prefetch_for_write(&generation_[ready_[ready_pos_ + kAhead].timer]);
         ++ready_pos_;
       } else {
         std::pop_heap(late_.begin(), late_.end(), later);
