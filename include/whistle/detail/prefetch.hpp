@@ -1,4 +1,4 @@
-// Internal to whistle (public only because the timer wheel's inline arm and cancel use it).
+// Internal to whistle (public only because the timer wheel's inline arm() and prefetch() use it).
 // prefetch_for_write: asks for the line at p in the state a write needs, without waiting.
 //
 // `__builtin_prefetch(p, 1)` is not that on x86-64: without -mprfchw (which Debian's baseline
