@@ -1,8 +1,9 @@
 // The event log's merge against a reference: threads append events (each with its shard's
 // running count and an instant), the host polls now and then, some polls taking a few events
 // only; the stream must be the reference's pick per event — among the threads' next events
-// whose shard predecessor has gone, the earliest, on a tie the thread that appended first —
-// numbered 1, 2, 3, … with every event's units and text intact.
+// whose shard predecessor has gone, the earliest; on a tie the thread whose event went last,
+// else the thread that appended first — numbered 1, 2, 3, … with every event's units and text
+// intact.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -105,12 +106,13 @@ class ReferenceLog {
         if (pending_[s].empty()) continue;
         const Appended& a = pending_[s].front();
         if (a.shard_count != next_count_[a.shard]) continue;
-        if (best == nullptr || a.at < best->at) {
+        if (best == nullptr || a.at < best->at || (a.at == best->at && s == last_slot_)) {
           best = &a;
           best_slot = s;
         }
       }
       if (best == nullptr) break;
+      last_slot_ = best_slot;
       ++next_count_[best->shard];
       ready_.push_back({next_seq_++, best->id});
       pending_[best_slot].pop_front();
@@ -129,6 +131,7 @@ class ReferenceLog {
   std::vector<std::deque<Appended>> fresh_, pending_;
   std::deque<std::pair<uint64_t, CaseId>> ready_;
   uint64_t next_seq_ = 1;
+  size_t last_slot_ = SIZE_MAX;  // the thread whose event went last
 };
 
 TEST(EventLogMerge, InterleavesThreadsExactlyAsAPickPerEvent) {
@@ -213,7 +216,7 @@ TEST(EventLogMerge, OneThreadsEventsStopAtAPredecessorAnotherThreadStillOwes) {
     EXPECT_EQ(got, reference.poll(SIZE_MAX));
     return got;
   };
-  append(a, 0, {1, 0, 0, t0});  // thread a first: it wins ties
+  append(a, 0, {1, 0, 0, t0});  // thread a appends first
   EXPECT_EQ(poll().size(), 1u);
   // Thread b: shard 1's first, shard 0's third (the second is a's, to come), shard 1's second.
   append(b, 1, {2, 1, 0, t0 + 1});
@@ -223,6 +226,40 @@ TEST(EventLogMerge, OneThreadsEventsStopAtAPredecessorAnotherThreadStillOwes) {
   EXPECT_TRUE(poll().empty());  // held back still
   append(a, 0, {3, 0, 1, t0 + 5});  // later than b's waiting events, yet their predecessor
   EXPECT_EQ(poll(), (std::vector<std::pair<uint64_t, CaseId>>{{3, 3}, {4, 4}, {5, 5}}));
+}
+
+// A burst at one instant from two threads: on a tie the thread whose event went last keeps
+// going, so each thread's events go in long runs (with the first thread winning every tie,
+// another thread's events went one at a time, each a run of its own).
+TEST(EventLogMerge, OnATieTheThreadWhoseEventWentLastKeepsGoing) {
+  EventLog log(Scoreboard(), 3);
+  ReferenceLog reference(3);
+  Worker a, b;
+  const Instant t0 = 1'700'000'000'000;
+  const auto append = [&](Worker& w, size_t thread, const Appended& e) {
+    w.run([&] {
+      EventDraft d;
+      d.case_id = e.id;
+      d.at = e.at;
+      log.append(e.shard, e.shard_count, d);
+    });
+    reference.append(thread, e);
+  };
+  append(a, 0, {1, 0, 0, t0});
+  append(a, 0, {2, 1, 1, t0});  // waits for b's event 4, shard 1's first
+  append(a, 0, {3, 0, 1, t0});
+  append(b, 1, {4, 1, 0, t0});
+  append(b, 1, {6, 2, 0, t0});
+  append(b, 1, {7, 2, 1, t0});
+  // 1 (a tie: the first thread), 4 (the only one free), then b keeps going through the tie
+  // with a's 2, now free: 6, 7; then a's 2 and 3.
+  const std::vector<std::pair<uint64_t, CaseId>> expected{{1, 1}, {2, 4}, {3, 6}, {4, 7}, {5, 2}, {6, 3}};
+  EXPECT_EQ(reference.poll(SIZE_MAX), expected);
+  EventBatch batch;
+  std::vector<std::pair<uint64_t, CaseId>> got;
+  log.poll(batch, SIZE_MAX);
+  for (const Event& e : batch) got.emplace_back(e.seq, e.case_id);
+  EXPECT_EQ(got, expected);
 }
 
 }  // namespace

@@ -193,10 +193,12 @@ void EventLog::merge() {
       i = number_in_place(p, tb.head);
     } catch (...) {  // out of memory counting a fact: what was numbered goes on (room was made)
       i = numbered_end(p, tb.head);
+      if (i != tb.head) last_thread_ = source;
       ready_.append_run(p, tb.head, i);
       tb.head = i;
       throw;
     }
+    if (i != tb.head) last_thread_ = source;
     if (tb.head == 0 && i == p.records.size()) {
       std::swap(ready_, p);
       ready_head_ = 0;
@@ -211,20 +213,24 @@ void EventLog::merge() {
   }
 
   // Interleave: the earliest event among those whose shard predecessor has gone (on a tie,
-  // the first thread's), then the events of its thread after it that may go and would win
-  // that pick against every other thread's next, free or held back (a held-back one may come
-  // free meanwhile): a run, copied whole, in exactly the order of a pick per event.
+  // the thread that gave the last event keeps going, else the first thread's), then the events
+  // of its thread after it that may go and would win that pick against every other thread's
+  // next, free or held back (a held-back one may come free meanwhile): a run, copied whole, in
+  // exactly the order of a pick per event. Ties are common (a burst of submissions at one
+  // instant); with the first thread winning them, another thread's events went one run each.
   for (;;) {
     size_t best_index = 0;
     ThreadBuffer* best = nullptr;
+    Instant best_at = 0;
     for (size_t i = 0; i < buffers.size(); ++i) {
       ThreadBuffer& tb = *buffers[i];
       if (tb.head == tb.pending.records.size()) continue;
       const Record& r = tb.pending.records[tb.head];
       if (r.shard_count != next_shard_count_[r.shard]) continue;
-      if (best == nullptr || r.at < best->pending.records[best->head].at) {
+      if (best == nullptr || r.at < best_at || (r.at == best_at && i == last_thread_)) {
         best = &tb;
         best_index = i;
+        best_at = r.at;
       }
     }
     if (best == nullptr) break;
@@ -232,14 +238,14 @@ void EventLog::merge() {
     for (size_t i = 0; i < buffers.size(); ++i) {
       const ThreadBuffer& tb = *buffers[i];
       if (i == best_index || tb.head == tb.pending.records.size()) continue;
-      const Instant next = tb.pending.records[tb.head].at;
-      bound = std::min(bound, i < best_index ? next - 1 : next);  // an earlier thread wins ties
+      bound = std::min(bound, tb.pending.records[tb.head].at);  // the run's thread wins ties
     }
     Buffer& p = best->pending;
     ready_.reserve_run(p, best->head, p.records.size());  // before numbering, as above
     size_t end = best->head;
     try {
-      number(p.records[end], p);  // picked: it goes even where `bound` (a held-back tie) would stop it
+      number(p.records[end], p);
+      last_thread_ = best_index;
       end = number_in_place(p, end + 1, bound);
     } catch (...) {  // as above
       end = numbered_end(p, best->head);

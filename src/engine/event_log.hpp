@@ -5,9 +5,10 @@
 // thread's buffer, whose lines stay in that core's cache. A merge (on poll, on callback
 // delivery, before a score query) takes the buffers and interleaves them into one stream that
 // keeps every thread's order and every shard's order (so the events of one case keep their
-// causal order), preferring the earliest instant among the events free to go next; only then
-// does each event get its sequence number, so the numbers run 1, 2, 3, … with no gap, and the
-// facts reach the scoreboard in that order. An event whose shard count was taken but whose
+// causal order), preferring the earliest instant among the events free to go next (on a tie,
+// the thread whose event went last keeps going); only then does each event get its sequence
+// number, so the numbers run 1, 2, 3, … with no gap, and the facts reach the scoreboard in
+// that order. An event whose shard count was taken but whose
 // append is not yet visible holds back its shard's later events until the next merge.
 // With one thread the stream is exactly the order of the calls: replays are deterministic.
 // When one producer alone has new events (a one-thread host), its buffer becomes the ready
@@ -136,6 +137,7 @@ class EventLog {
   size_t ready_head_ = 0;
   ThreadBuffer* ready_source_ = nullptr;    // the producer whose buffer ready_'s storage was, if any
   bool merge_unfinished_ = false;           // a merge ran out of memory before it was through
+  size_t last_thread_ = SIZE_MAX;           // the buffer (index) of the last event numbered
   Scoreboard scores_;
   std::shared_ptr<std::function<void(const Event&)>> callback_;
   std::atomic<bool> has_callback_{false};
