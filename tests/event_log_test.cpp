@@ -191,75 +191,69 @@ TEST(EventLogMerge, InterleavesThreadsExactlyAsAPickPerEvent) {
   }
 }
 
+// Two threads appending to a log in the order a test chooses, and the reference beside it.
+class TwoThreads {
+ public:
+  explicit TwoThreads(size_t shards) : log_(Scoreboard(), shards), reference_(shards) {}
+  // Appends e from thread 0 (a) or 1 (b), to the log and the reference.
+  void append(size_t thread, const Appended& e) {
+    (thread == 0 ? a_ : b_).run([&] {
+      EventDraft d;
+      d.case_id = e.id;
+      d.at = e.at;
+      log_.append(e.shard, e.shard_count, d);
+    });
+    reference_.append(thread, e);
+  }
+  // Every event ready: (sequence number, case id), checked against the reference's.
+  std::vector<std::pair<uint64_t, CaseId>> poll() {
+    std::vector<std::pair<uint64_t, CaseId>> got;
+    log_.poll(batch_, SIZE_MAX);
+    for (const Event& e : batch_) got.emplace_back(e.seq, e.case_id);
+    EXPECT_EQ(got, reference_.poll(SIZE_MAX));
+    return got;
+  }
+
+ private:
+  EventLog log_;
+  ReferenceLog reference_;
+  Worker a_, b_;
+  EventBatch batch_;
+};
+
 // One thread's events waiting and nothing ready: the merge numbers them in place (its fast
 // path), up to one whose shard predecessor another thread has not appended yet. Those before
 // it go out; it and those after wait for the predecessor, then follow it in pick order.
 TEST(EventLogMerge, OneThreadsEventsStopAtAPredecessorAnotherThreadStillOwes) {
-  EventLog log(Scoreboard(), 2);
-  ReferenceLog reference(2);
-  Worker a, b;
+  TwoThreads log(2);
   const Instant t0 = 1'700'000'000'000;
-  const auto append = [&](Worker& w, size_t thread, const Appended& e) {
-    w.run([&] {
-      EventDraft d;
-      d.case_id = e.id;
-      d.at = e.at;
-      log.append(e.shard, e.shard_count, d);
-    });
-    reference.append(thread, e);
-  };
-  EventBatch batch;
-  const auto poll = [&]() {
-    std::vector<std::pair<uint64_t, CaseId>> got;
-    log.poll(batch, SIZE_MAX);
-    for (const Event& e : batch) got.emplace_back(e.seq, e.case_id);
-    EXPECT_EQ(got, reference.poll(SIZE_MAX));
-    return got;
-  };
-  append(a, 0, {1, 0, 0, t0});  // thread a appends first
-  EXPECT_EQ(poll().size(), 1u);
+  log.append(0, {1, 0, 0, t0});  // thread a appends first
+  EXPECT_EQ(log.poll().size(), 1u);
   // Thread b: shard 1's first, shard 0's third (the second is a's, to come), shard 1's second.
-  append(b, 1, {2, 1, 0, t0 + 1});
-  append(b, 1, {4, 0, 2, t0 + 2});
-  append(b, 1, {5, 1, 1, t0 + 3});
-  EXPECT_EQ(poll(), (std::vector<std::pair<uint64_t, CaseId>>{{2, 2}}));
-  EXPECT_TRUE(poll().empty());  // held back still
-  append(a, 0, {3, 0, 1, t0 + 5});  // later than b's waiting events, yet their predecessor
-  EXPECT_EQ(poll(), (std::vector<std::pair<uint64_t, CaseId>>{{3, 3}, {4, 4}, {5, 5}}));
+  log.append(1, {2, 1, 0, t0 + 1});
+  log.append(1, {4, 0, 2, t0 + 2});
+  log.append(1, {5, 1, 1, t0 + 3});
+  EXPECT_EQ(log.poll(), (std::vector<std::pair<uint64_t, CaseId>>{{2, 2}}));
+  EXPECT_TRUE(log.poll().empty());  // held back still
+  log.append(0, {3, 0, 1, t0 + 5});  // later than b's waiting events, yet their predecessor
+  EXPECT_EQ(log.poll(), (std::vector<std::pair<uint64_t, CaseId>>{{3, 3}, {4, 4}, {5, 5}}));
 }
 
 // A burst at one instant from two threads: on a tie the thread whose event went last keeps
 // going, so each thread's events go in long runs (with the first thread winning every tie,
 // another thread's events went one at a time, each a run of its own).
 TEST(EventLogMerge, OnATieTheThreadWhoseEventWentLastKeepsGoing) {
-  EventLog log(Scoreboard(), 3);
-  ReferenceLog reference(3);
-  Worker a, b;
+  TwoThreads log(3);
   const Instant t0 = 1'700'000'000'000;
-  const auto append = [&](Worker& w, size_t thread, const Appended& e) {
-    w.run([&] {
-      EventDraft d;
-      d.case_id = e.id;
-      d.at = e.at;
-      log.append(e.shard, e.shard_count, d);
-    });
-    reference.append(thread, e);
-  };
-  append(a, 0, {1, 0, 0, t0});
-  append(a, 0, {2, 1, 1, t0});  // waits for b's event 4, shard 1's first
-  append(a, 0, {3, 0, 1, t0});
-  append(b, 1, {4, 1, 0, t0});
-  append(b, 1, {6, 2, 0, t0});
-  append(b, 1, {7, 2, 1, t0});
+  log.append(0, {1, 0, 0, t0});
+  log.append(0, {2, 1, 1, t0});  // waits for b's event 4, shard 1's first
+  log.append(0, {3, 0, 1, t0});
+  log.append(1, {4, 1, 0, t0});
+  log.append(1, {6, 2, 0, t0});
+  log.append(1, {7, 2, 1, t0});
   // 1 (a tie: the first thread), 4 (the only one free), then b keeps going through the tie
   // with a's 2, now free: 6, 7; then a's 2 and 3.
-  const std::vector<std::pair<uint64_t, CaseId>> expected{{1, 1}, {2, 4}, {3, 6}, {4, 7}, {5, 2}, {6, 3}};
-  EXPECT_EQ(reference.poll(SIZE_MAX), expected);
-  EventBatch batch;
-  std::vector<std::pair<uint64_t, CaseId>> got;
-  log.poll(batch, SIZE_MAX);
-  for (const Event& e : batch) got.emplace_back(e.seq, e.case_id);
-  EXPECT_EQ(got, expected);
+  EXPECT_EQ(log.poll(), (std::vector<std::pair<uint64_t, CaseId>>{{1, 1}, {2, 4}, {3, 6}, {4, 7}, {5, 2}, {6, 3}}));
 }
 
 }  // namespace
