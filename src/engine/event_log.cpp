@@ -244,7 +244,7 @@ void EventLog::merge() {
     ready_.reserve_run(p, best->head, p.records.size());  // before numbering, as above
     size_t end = best->head;
     try {
-      number(p.records[end], p);
+      number(p.records[end], p);  // picked: it goes even where `bound` (an earlier held-back event) would stop it
       last_thread_ = best_index;
       end = number_in_place(p, end + 1, bound);
     } catch (...) {  // as above

@@ -8,8 +8,8 @@
 // causal order), preferring the earliest instant among the events free to go next (on a tie,
 // the thread whose event went last keeps going); only then does each event get its sequence
 // number, so the numbers run 1, 2, 3, … with no gap, and the facts reach the scoreboard in
-// that order. An event whose shard count was taken but whose
-// append is not yet visible holds back its shard's later events until the next merge.
+// that order. An event whose shard count was taken but whose append is not yet visible holds
+// back its shard's later events until the next merge.
 // With one thread the stream is exactly the order of the calls: replays are deterministic.
 // When one producer alone has new events (a one-thread host), its buffer becomes the ready
 // queue and, once the host has taken the events, goes back to it: it writes the same lines
