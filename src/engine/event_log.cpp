@@ -130,21 +130,10 @@ size_t EventLog::numbered_end(const Buffer& b, size_t from) {
   return from;
 }
 
-// After take() emptied ready_: when its storage was a producer's buffer (the single-source
-// merge below), it goes back to that producer, if it has not written since (then both are
-// empty and the swap only trades capacity). A one-thread host thus writes its events into the
-// same lines every poll, still in L2, instead of rotating through the buffers.
-void EventLog::give_back() {
-  ThreadBuffer* source = std::exchange(ready_source_, nullptr);
-  if (source == nullptr) return;
-  std::lock_guard lock(source->lock);
-  if (source->buffer.records.empty()) std::swap(source->buffer, ready_);
-}
-
 void EventLog::merge() {
   std::lock_guard registry(threads_.registry_mutex());
   auto& buffers = threads_.slots();
-  size_t fresh = 0, sources = 0, source = 0;
+  size_t fresh = 0;
   for (size_t i = 0; i < buffers.size(); ++i) {
     ThreadBuffer& tb = *buffers[i];
     if (!tb.incoming.records.empty()) {
@@ -154,10 +143,8 @@ void EventLog::merge() {
       ++fresh;
     }
     if (tb.count.load(std::memory_order_acquire) != 0) {
-      if (tb.head == tb.pending.records.size()) {  // nothing of it waiting: the buffer becomes pending
-        tb.pending.clear();
-        tb.head = 0;
-        std::lock_guard lock(tb.lock);  // held for a swap only: the producer never waits long
+      if (tb.pending.records.empty()) {  // nothing of it waiting or queued: the buffer becomes pending
+        std::lock_guard lock(tb.lock);   // held for a swap only: the producer never waits long
         std::swap(tb.buffer, tb.pending);
         tb.count.store(0, std::memory_order_relaxed);
       } else {
@@ -171,53 +158,19 @@ void EventLog::merge() {
       }
       ++fresh;
     }
-    if (tb.head < tb.pending.records.size()) {
-      ++sources;
-      source = i;
-    }
   }
   // Nothing new: nothing held back can have become free (unless a merge ran out of memory
   // before it was through: its work is still to do).
   if (fresh == 0 && !merge_unfinished_) return;
   merge_unfinished_ = true;  // until the end below
 
-  // One thread's events and an empty ready queue: number them in place and hand the whole
-  // buffer over (the common case, and the only one for a single-threaded host).
-  if (sources == 1 && ready_.records.empty()) {
-    ThreadBuffer& tb = *buffers[source];
-    Buffer& p = tb.pending;
-    // Room for what may be numbered, before anything is: a numbered event must reach ready_.
-    ready_.reserve_run(p, tb.head, p.records.size());
-    size_t i = tb.head;
-    try {
-      i = number_in_place(p, tb.head);
-    } catch (...) {  // out of memory counting a fact: what was numbered goes on (room was made)
-      i = numbered_end(p, tb.head);
-      if (i != tb.head) last_thread_ = source;
-      ready_.append_run(p, tb.head, i);
-      tb.head = i;
-      throw;
-    }
-    if (i != tb.head) last_thread_ = source;
-    if (tb.head == 0 && i == p.records.size()) {
-      std::swap(ready_, p);
-      ready_head_ = 0;
-      ready_source_ = &tb;  // ready_ now holds tb's storage: give_back() returns it
-      p.clear();
-      tb.head = 0;
-      merge_unfinished_ = false;
-      return;
-    }
-    ready_.append_run(p, tb.head, i);
-    tb.head = i;
-  }
-
   // Interleave: the earliest event among those whose shard predecessor has gone (on a tie,
   // the thread that gave the last event keeps going, else the first thread's), then the events
   // of its thread after it that may go and would win that pick against every other thread's
-  // next, free or held back (a held-back one may come free meanwhile): a run, copied whole, in
-  // exactly the order of a pick per event. Ties are common (a burst of submissions at one
-  // instant); with the first thread winning them, another thread's events went one run each.
+  // next, free or held back (a held-back one may come free meanwhile): a run, numbered in
+  // place and queued whole, in exactly the order of a pick per event. Ties are common (a burst
+  // of submissions at one instant); with the first thread winning them, another thread's
+  // events went one run each. With one producer, its free events are one run.
   for (;;) {
     size_t best_index = 0;
     ThreadBuffer* best = nullptr;
@@ -240,76 +193,135 @@ void EventLog::merge() {
       if (i == best_index || tb.head == tb.pending.records.size()) continue;
       bound = std::min(bound, tb.pending.records[tb.head].at);  // the run's thread wins ties
     }
+    // Room in the queue before anything is numbered: a numbered event must reach the queue,
+    // or its shard's later events would wait for it for good.
+    reserve_more(runs_, 1);
     Buffer& p = best->pending;
-    ready_.reserve_run(p, best->head, p.records.size());  // before numbering, as above
     size_t end = best->head;
     try {
       number(p.records[end], p);  // picked: it goes even where `bound` (an earlier held-back event) would stop it
       last_thread_ = best_index;
       end = number_in_place(p, end + 1, bound);
-    } catch (...) {  // as above
-      end = numbered_end(p, best->head);
-      ready_.append_run(p, best->head, end);
-      best->head = end;
+    } catch (...) {  // out of memory counting a fact: what was numbered goes on (room was made)
+      queue(*best, numbered_end(p, best->head));
       throw;
     }
-    ready_.append_run(p, best->head, end);
-    best->head = end;
-  }
-  for (const auto& tb : buffers) {
-    if (tb->head == tb->pending.records.size()) {
-      tb->pending.clear();
-      tb->head = 0;
-    }
+    queue(*best, end);
   }
   merge_unfinished_ = false;
 }
 
-// Moves up to `max` ready events into `out`; spans are fixed up once its buffers are final.
+void EventLog::queue(ThreadBuffer& tb, size_t end) noexcept {
+  if (end == tb.head) return;
+  if (!runs_.empty() && runs_.back().source == &tb && runs_.back().end == tb.head) {
+    runs_.back().end = end;  // the same thread again: one longer run
+  } else {
+    runs_.push_back({&tb, tb.head, end});  // within the room merge() made
+  }
+  tb.head = end;
+}
+
+// Moves up to `max` ready events into `out`, straight from the producers' buffers.
 size_t EventLog::take(EventBatch& out, size_t max) {
   out.clear();
-  const size_t n = std::min(max, ready_.records.size() - ready_head_);
-  if (ready_head_ == 0 && n == ready_.records.size()) {
-    // All of it: hand over the unit and text buffers instead of copying them (once out has
-    // room: out of memory, ready_ is left whole).
+  // How many, and how much unit and text room they need: a run's data lie back to back.
+  size_t n = 0, units = 0, text = 0;
+  for (size_t k = runs_head_; k < runs_.size() && n < max; ++k) {
+    const Run& run = runs_[k];
+    const Buffer& b = run.source->pending;
+    const size_t end = run.begin + std::min(run.end - run.begin, max - n);
+    const Record& first = b.records[run.begin];
+    const Record& last = b.records[end - 1];
+    units += last.units_at + last.units_count - first.units_at;
+    text += last.text_at + last.text_length - first.text_at;
+    n += end - run.begin;
+  }
+  if (n == 0) return 0;
+  // Room first (out of memory, nothing is taken and `out` stays empty); then nothing below
+  // allocates.
+  try {
     out.events_.resize(n);
-    out.units_.swap(ready_.units);
-    out.text_.swap(ready_.text);
+    out.units_.reserve(units);
+    out.text_.reserve(text);
+  } catch (...) {
+    out.clear();
+    throw;
+  }
+  const Run& front = runs_[runs_head_];
+  Buffer& whole = front.source->pending;
+  if (runs_.size() - runs_head_ == 1 && front.begin == 0 && front.end == whole.records.size() && n == front.end) {
+    // All of one producer's buffer (a one-thread host): hand over its unit and text storage
+    // instead of copying it.
+    out.units_.swap(whole.units);
+    out.text_.swap(whole.text);
     for (size_t i = 0; i < n; ++i) {
-      const Record& r = ready_.records[i];
+      const Record& r = whole.records[i];
       out.events_[i] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
                         {out.units_.data() + r.units_at, r.units_count}, {out.text_.data() + r.text_at, r.text_length}};
     }
-    ready_.clear();
-    give_back();
-    return n;
+  } else {
+    size_t i = 0;
+    for (size_t k = runs_head_; i < n; ++k) {
+      const Run& run = runs_[k];
+      const Buffer& b = run.source->pending;
+      const size_t end = run.begin + std::min(run.end - run.begin, n - i);
+      const Record& first = b.records[run.begin];
+      const Record& last = b.records[end - 1];
+      // Where the run's offsets land in `out` (modulo 2^64: the run may move towards the front).
+      const size_t units_by = out.units_.size() - first.units_at, text_by = out.text_.size() - first.text_at;
+      out.units_.insert(out.units_.end(), b.units.begin() + first.units_at,
+                        b.units.begin() + last.units_at + last.units_count);
+      out.text_.append(b.text, first.text_at, last.text_at + last.text_length - first.text_at);
+      for (size_t j = run.begin; j < end; ++j) {
+        const Record& r = b.records[j];
+        out.events_[i++] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
+                            {out.units_.data() + (units_by + r.units_at), r.units_count},
+                            {out.text_.data() + (text_by + r.text_at), r.text_length}};
+      }
+    }
   }
-  out.events_.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    const Record& r = ready_.records[ready_head_ + i];
-    out.units_.insert(out.units_.end(), ready_.units.begin() + r.units_at,
-                      ready_.units.begin() + r.units_at + r.units_count);
-    out.text_.append(ready_.text, r.text_at, r.text_length);
+  // Taken: the runs move on, and each buffer read to its end is cleared (or given back).
+  for (size_t left = n; left > 0;) {
+    Run& run = runs_[runs_head_];
+    const size_t k = std::min(left, run.end - run.begin);
+    run.begin += k;
+    run.source->taken = run.begin;
+    left -= k;
+    release_taken(*run.source);
+    if (run.begin == run.end) ++runs_head_;
   }
-  size_t units_at = 0, text_at = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const Record& r = ready_.records[ready_head_ + i];
-    out.events_[i] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
-                      {out.units_.data() + units_at, r.units_count}, {out.text_.data() + text_at, r.text_length}};
-    units_at += r.units_count;
-    text_at += r.text_length;
-  }
-  ready_head_ += n;
-  if (ready_head_ == ready_.records.size()) {
-    ready_.clear();
-    ready_head_ = 0;
-    give_back();
-  } else if (ready_head_ >= 4096 && ready_head_ * 2 >= ready_.records.size()) {
-    // Drop what was taken once it is the larger part, so the queue stays near the host's lag.
-    ready_.drop_front(ready_head_);
-    ready_head_ = 0;
+  if (runs_head_ == runs_.size()) {
+    runs_.clear();
+    runs_head_ = 0;
+  } else if (runs_head_ >= 4096 && runs_head_ * 2 >= runs_.size()) {
+    runs_.erase(runs_.begin(), runs_.begin() + static_cast<std::ptrdiff_t>(runs_head_));
+    runs_head_ = 0;
   }
   return n;
+}
+
+// A buffer whose every record the host has taken is cleared, keeping its capacity, and goes
+// back to its producer if the producer has not written since (then both are empty and the swap
+// only trades capacity): a one-thread host thus writes its events into the same lines every
+// poll, still in L2. A buffer the host lags behind drops what was taken once that is the
+// larger part, so it stays near the host's lag.
+void EventLog::release_taken(ThreadBuffer& tb) noexcept {
+  Buffer& p = tb.pending;
+  if (tb.taken == p.records.size()) {  // then head, between the two, is there too
+    p.clear();
+    tb.taken = tb.head = 0;
+    std::lock_guard lock(tb.lock);
+    if (tb.buffer.records.empty()) std::swap(tb.buffer, p);
+  } else if (tb.taken >= 4096 && tb.taken * 2 >= p.records.size()) {
+    p.drop_front(tb.taken);
+    for (size_t k = runs_head_; k < runs_.size(); ++k) {
+      if (runs_[k].source != &tb) continue;
+      runs_[k].begin -= tb.taken;
+      runs_[k].end -= tb.taken;
+    }
+    tb.head -= tb.taken;
+    tb.taken = 0;
+  }
 }
 
 size_t EventLog::poll(EventBatch& out, size_t max) {
@@ -348,7 +360,7 @@ void EventLog::deliver() {
         std::lock_guard lock(merge_mutex_);
         merge();
         callback = callback_;
-        if (ready_head_ < ready_.records.size() && callback) take(batch, 1024);
+        if (runs_head_ < runs_.size() && callback) take(batch, 1024);
       }
       if (!batch.empty()) {
         for (const Event& e : batch) (*callback)(e);
@@ -379,14 +391,14 @@ uint64_t EventLog::issued() {
 size_t EventLog::pending() {
   std::lock_guard lock(merge_mutex_);
   merge();
-  size_t n = ready_.records.size() - ready_head_;
-  threads_.for_each([&](ThreadBuffer& tb) { n += tb.pending.records.size() - tb.head; });
+  size_t n = 0;
+  threads_.for_each([&](ThreadBuffer& tb) { n += tb.pending.records.size() - tb.taken; });
   return n;
 }
 
 size_t EventLog::memory_bytes() {
   std::lock_guard lock(merge_mutex_);
-  size_t bytes = ready_.capacity_bytes();
+  size_t bytes = runs_.capacity() * sizeof(Run);
   threads_.for_each([&](ThreadBuffer& tb) {
     std::lock_guard buffer_lock(tb.lock);
     bytes += tb.buffer.capacity_bytes() + tb.incoming.capacity_bytes() + tb.pending.capacity_bytes();

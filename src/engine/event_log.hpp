@@ -11,9 +11,11 @@
 // that order. An event whose shard count was taken but whose append is not yet visible holds
 // back its shard's later events until the next merge.
 // With one thread the stream is exactly the order of the calls: replays are deterministic.
-// When one producer alone has new events (a one-thread host), its buffer becomes the ready
-// queue and, once the host has taken the events, goes back to it: it writes the same lines
-// every poll, which stay in L2, instead of rotating through four buffers.
+// Numbered events stay where they are: the ready queue is a list of runs of records in the
+// producers' buffers, and take() copies them straight into the host's batch (one copy per
+// event, not two). Once the host has taken every event of a buffer, that storage goes back to
+// its producer if the producer has not written since: a one-thread host writes the same lines
+// every poll, which stay in L2, instead of rotating through buffers.
 //
 // Thread model: append() from any thread holding the event's shard lock; everything else from
 // any thread, serialized by the merge lock; deliver() runs the callback on one thread at a
@@ -118,24 +120,33 @@ class EventLog {
     std::atomic<size_t> count{0};  // records in `buffer`, read without the lock
     Buffer buffer;                 // being appended to
     Buffer incoming;               // swapped out of `buffer` by a merge (under the lock: O(1))
-    Buffer pending;                // taken by a merge, not yet in the stream; from `head`
+    // Taken by a merge: records [0, taken) have gone to the host, [taken, head) are numbered
+    // and in the ready queue's runs, [head, end) wait for their turn in the stream.
+    Buffer pending;
+    size_t taken = 0;
     size_t head = 0;
   };
+  // Numbered records [begin, end) of source->pending, in the stream's order.
+  struct Run {
+    ThreadBuffer* source;
+    size_t begin, end;
+  };
 
-  void merge();                              // under merge_mutex_
-  void give_back();                          // under merge_mutex_
-  void number(Record& r, const Buffer& in);  // under merge_mutex_
+  // Under merge_mutex_:
+  void merge();
+  void number(Record& r, const Buffer& in);
   size_t number_in_place(Buffer& b, size_t from, Instant bound = std::numeric_limits<Instant>::max());
   static size_t numbered_end(const Buffer& b, size_t from);
-  size_t take(EventBatch& out, size_t max);  // under merge_mutex_
+  void queue(ThreadBuffer& tb, size_t end) noexcept;  // tb's numbered [head, end), room made
+  size_t take(EventBatch& out, size_t max);
+  void release_taken(ThreadBuffer& tb) noexcept;
 
   engine::PerThread<ThreadBuffer> threads_;  // one buffer per producing thread
   std::mutex merge_mutex_;
   std::vector<uint64_t> next_shard_count_;  // per shard: the count that may go next
   uint64_t next_seq_ = 1;
-  Buffer ready_;                            // numbered, not yet polled; from ready_head_
-  size_t ready_head_ = 0;
-  ThreadBuffer* ready_source_ = nullptr;    // the producer whose buffer ready_'s storage was, if any
+  std::vector<Run> runs_;                   // the ready queue: numbered, not yet polled; from runs_head_
+  size_t runs_head_ = 0;
   bool merge_unfinished_ = false;           // a merge ran out of memory before it was through
   size_t last_thread_ = SIZE_MAX;           // the buffer (index) of the last event numbered
   Scoreboard scores_;
