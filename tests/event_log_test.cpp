@@ -249,9 +249,9 @@ class TwoThreads {
   EventBatch batch_;
 };
 
-// One thread's events waiting and nothing ready: the merge numbers them in place (its fast
-// path), up to one whose shard predecessor another thread has not appended yet. Those before
-// it go out; it and those after wait for the predecessor, then follow it in pick order.
+// One thread's events waiting and nothing ready: the merge numbers them in place, one run,
+// up to one whose shard predecessor another thread has not appended yet. Those before it go
+// out; it and those after wait for the predecessor, then follow it in pick order.
 TEST(EventLogMerge, OneThreadsEventsStopAtAPredecessorAnotherThreadStillOwes) {
   TwoThreads log(2);
   const Instant t0 = 1'700'000'000'000;
