@@ -10,47 +10,32 @@ namespace whistle {
 
 EventLog::EventLog(Scoreboard scores, size_t shards) : next_shard_count_(shards, 0), scores_(std::move(scores)) {}
 
-void EventLog::Buffer::reserve_run(const Buffer& from, size_t begin, size_t end) {
-  if (begin == end) return;
-  const Record& first = from.records[begin];
-  const Record& last = from.records[end - 1];
-  reserve_more(records, end - begin);
-  reserve_more(units, last.units_at + last.units_count - first.units_at);
-  reserve_more(text, last.text_at + last.text_length - first.text_at);
-  reserve_more(facts, last.facts_at + last.facts_count - first.facts_at);
-}
-
-// One copy per array: a run's data lie in the same order as its records, back to back.
-void EventLog::Buffer::append_run(const Buffer& from, size_t begin, size_t end) {
-  if (begin == end) return;
-  reserve_run(from, begin, end);  // first: nothing below allocates
-  const Record& first = from.records[begin];
-  const Record& last = from.records[end - 1];
-  const uint32_t units_from = first.units_at, text_from = first.text_at, facts_from = first.facts_at;
-  // Offsets move by these (modulo 2^32: a run may move towards the front).
-  const uint32_t units_by = static_cast<uint32_t>(units.size()) - units_from;
-  const uint32_t text_by = static_cast<uint32_t>(text.size()) - text_from;
-  const uint32_t facts_by = static_cast<uint32_t>(facts.size()) - facts_from;
+// One copy per array: `from` holds its records' data and nothing else, in the same order.
+void EventLog::Buffer::append_all(const Buffer& from) {
+  if (from.records.empty()) return;
+  // Room first: out of memory, nothing is appended.
+  reserve_more(records, from.records.size());
+  reserve_more(units, from.units.size());
+  reserve_more(text, from.text.size());
+  reserve_more(facts, from.facts.size());
+  const auto units_by = static_cast<uint32_t>(units.size());
+  const auto text_by = static_cast<uint32_t>(text.size());
+  const auto facts_by = static_cast<uint32_t>(facts.size());
   const size_t at = records.size();
-  records.insert(records.end(), from.records.begin() + static_cast<std::ptrdiff_t>(begin),
-                 from.records.begin() + static_cast<std::ptrdiff_t>(end));
+  records.insert(records.end(), from.records.begin(), from.records.end());
   for (size_t i = at; i < records.size(); ++i) {
     records[i].units_at += units_by;
     records[i].text_at += text_by;
     records[i].facts_at += facts_by;
   }
-  units.insert(units.end(), from.units.begin() + units_from, from.units.begin() + last.units_at + last.units_count);
-  text.append(from.text, text_from, last.text_at + last.text_length - text_from);
-  facts.insert(facts.end(), from.facts.begin() + facts_from, from.facts.begin() + last.facts_at + last.facts_count);
+  units.insert(units.end(), from.units.begin(), from.units.end());
+  text.append(from.text);
+  facts.insert(facts.end(), from.facts.begin(), from.facts.end());
 }
 
 // In place, keeping the capacity: a fresh buffer here would hand small storage to the buffers'
 // rotation, which then grows again (allocating, faulting pages in) while events flow.
 void EventLog::Buffer::drop_front(size_t n) {
-  if (n == records.size()) {
-    clear();
-    return;
-  }
   const Record& first = records[n];  // records and their data lie in the same order
   const uint32_t units_from = first.units_at, text_from = first.text_at, facts_from = first.facts_at;
   records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(n));
@@ -138,7 +123,7 @@ void EventLog::merge() {
     ThreadBuffer& tb = *buffers[i];
     if (!tb.incoming.records.empty()) {
       // Left by a merge that ran out of memory: older than anything in the producer's buffer.
-      tb.pending.append_run(tb.incoming, 0, tb.incoming.records.size());
+      tb.pending.append_all(tb.incoming);
       tb.incoming.clear();
       ++fresh;
     }
@@ -153,7 +138,7 @@ void EventLog::merge() {
           std::swap(tb.buffer, tb.incoming);
           tb.count.store(0, std::memory_order_relaxed);
         }
-        tb.pending.append_run(tb.incoming, 0, tb.incoming.records.size());
+        tb.pending.append_all(tb.incoming);
         tb.incoming.clear();  // its capacity goes back to the producer at the next swap
       }
       ++fresh;
@@ -213,8 +198,8 @@ void EventLog::merge() {
 
 void EventLog::queue(ThreadBuffer& tb, size_t end) noexcept {
   if (end == tb.head) return;
-  if (!runs_.empty() && runs_.back().source == &tb && runs_.back().end == tb.head) {
-    runs_.back().end = end;  // the same thread again: one longer run
+  if (!runs_.empty() && runs_.back().source == &tb) {
+    runs_.back().end = end;  // the same thread again (its last run ends at head): one longer run
   } else {
     runs_.push_back({&tb, tb.head, end});  // within the room merge() made
   }
@@ -247,37 +232,37 @@ size_t EventLog::take(EventBatch& out, size_t max) {
     out.clear();
     throw;
   }
+  // All of one producer's buffer (a one-thread host): its unit and text storage is handed
+  // over instead of copied.
   const Run& front = runs_[runs_head_];
   Buffer& whole = front.source->pending;
-  if (runs_.size() - runs_head_ == 1 && front.begin == 0 && front.end == whole.records.size() && n == front.end) {
-    // All of one producer's buffer (a one-thread host): hand over its unit and text storage
-    // instead of copying it.
+  const bool hand_over =
+      runs_.size() - runs_head_ == 1 && front.begin == 0 && front.end == whole.records.size() && n == front.end;
+  if (hand_over) {
     out.units_.swap(whole.units);
     out.text_.swap(whole.text);
-    for (size_t i = 0; i < n; ++i) {
-      const Record& r = whole.records[i];
-      out.events_[i] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
-                        {out.units_.data() + r.units_at, r.units_count}, {out.text_.data() + r.text_at, r.text_length}};
-    }
-  } else {
-    size_t i = 0;
-    for (size_t k = runs_head_; i < n; ++k) {
-      const Run& run = runs_[k];
-      const Buffer& b = run.source->pending;
-      const size_t end = run.begin + std::min(run.end - run.begin, n - i);
+  }
+  size_t i = 0;
+  for (size_t k = runs_head_; i < n; ++k) {
+    const Run& run = runs_[k];
+    const Buffer& b = run.source->pending;
+    const size_t end = run.begin + std::min(run.end - run.begin, n - i);
+    // Where the run's offsets land in `out` (modulo 2^64: the run may move towards the front).
+    size_t units_by = 0, text_by = 0;
+    if (!hand_over) {
       const Record& first = b.records[run.begin];
       const Record& last = b.records[end - 1];
-      // Where the run's offsets land in `out` (modulo 2^64: the run may move towards the front).
-      const size_t units_by = out.units_.size() - first.units_at, text_by = out.text_.size() - first.text_at;
+      units_by = out.units_.size() - first.units_at;
+      text_by = out.text_.size() - first.text_at;
       out.units_.insert(out.units_.end(), b.units.begin() + first.units_at,
                         b.units.begin() + last.units_at + last.units_count);
       out.text_.append(b.text, first.text_at, last.text_at + last.text_length - first.text_at);
-      for (size_t j = run.begin; j < end; ++j) {
-        const Record& r = b.records[j];
-        out.events_[i++] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
-                            {out.units_.data() + (units_by + r.units_at), r.units_count},
-                            {out.text_.data() + (text_by + r.text_at), r.text_length}};
-      }
+    }
+    for (size_t j = run.begin; j < end; ++j) {
+      const Record& r = b.records[j];
+      out.events_[i++] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
+                          {out.units_.data() + (units_by + r.units_at), r.units_count},
+                          {out.text_.data() + (text_by + r.text_at), r.text_length}};
     }
   }
   // Taken: the runs move on, and each buffer read to its end is cleared (or given back).

@@ -106,13 +106,10 @@ class EventLog {
       return records.capacity() * sizeof(Record) + units.capacity() * sizeof(UnitId) + text.capacity() +
              facts.capacity() * sizeof(ScoreFact);
     }
-    // Copies records [begin, end) of `from`, with their data, to the end of this buffer.
-    // Out of memory, throws having appended nothing.
-    void append_run(const Buffer& from, size_t begin, size_t end);
-    // Room to append records [begin, end) of `from` with their data: append_run() of them (or
-    // of a part) then allocates nothing.
-    void reserve_run(const Buffer& from, size_t begin, size_t end);
-    // Drops the first n records and their data.
+    // Copies every record of `from`, with its data, to the end of this buffer. Out of memory,
+    // throws having appended nothing.
+    void append_all(const Buffer& from);
+    // Drops the first n records and their data (n < the records there: the rest stay).
     void drop_front(size_t n);
   };
   struct alignas(64) ThreadBuffer {
