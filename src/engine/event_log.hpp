@@ -15,9 +15,10 @@
 // in the producers' buffers, each run carrying the sequence number of its first event, and
 // take() copies them straight into the host's batch (one copy per event, not two). The merge
 // thus only reads the lines another core wrote (writing a number into each took them over, and
-// the producer then had to fetch them back to write its next events there). Once the host has taken every event of a buffer, that storage goes back to
-// its producer if the producer has not written since: a one-thread host writes the same lines
-// every poll, which stay in L2, instead of rotating through buffers.
+// the producer then had to fetch them back to write its next events there). Once the host has
+// taken every event of a buffer, that storage goes back to its producer if the producer has not
+// written since: a one-thread host writes the same lines every poll, which stay in L2, instead
+// of rotating through buffers.
 //
 // Thread model: append() from any thread holding the event's shard lock; everything else from
 // any thread, serialized by the merge lock; deliver() runs the callback on one thread at a
