@@ -54,6 +54,7 @@ void EventLog::append(uint32_t shard, uint64_t shard_count, const EventDraft& e,
   std::lock_guard lock(tb.lock);
   Buffer& b = tb.buffer;
   Record& r = b.records.emplace_back();
+  r.seq = 0;
   r.shard_count = shard_count;
   r.case_id = e.case_id;
   r.at = e.at;
@@ -86,26 +87,32 @@ void EventLog::append(uint32_t shard, uint64_t shard_count, const EventDraft& e,
   tb.count.store(b.records.size(), std::memory_order_release);  // see deliver() for callbacks
 }
 
-// Gives r the next sequence number (its run knows it) and counts its facts.
+// Gives r the next sequence number and counts its facts.
 // The facts first, all or none: out of memory (a unit's days growing), the event is then not
 // numbered, nothing of it is counted, and it waits for the next merge.
-void EventLog::number(const Record& r, const Buffer& in) {
+void EventLog::number(Record& r, const Buffer& in) {
   scores_.apply_all({in.facts.data() + r.facts_at, r.facts_count});
-  ++next_seq_;
+  r.seq = next_seq_++;
   ++next_shard_count_[r.shard];
 }
 
-// Numbers b's records from `from` on, up to the first whose shard predecessor has not gone yet
-// or that is later than `bound`; returns where it stopped. Out of memory (counting a fact),
-// next_seq_ tells how far it got.
-size_t EventLog::number_in_place(const Buffer& b, size_t from, Instant bound) {
+// Numbers b's records from `from` in place, up to the first whose shard predecessor has not
+// gone yet or that is later than `bound`; returns where it stopped. Out of memory (counting a
+// fact), numbered_end() finds where it got to.
+size_t EventLog::number_in_place(Buffer& b, size_t from, Instant bound) {
   size_t i = from;
   for (; i < b.records.size(); ++i) {
-    const Record& r = b.records[i];
+    Record& r = b.records[i];
     if (r.shard_count != next_shard_count_[r.shard] || r.at > bound) break;
     number(r, b);
   }
   return i;
+}
+
+// The end of b's numbered records from `from` on: numbering is in order and sets seq, 0 before.
+size_t EventLog::numbered_end(const Buffer& b, size_t from) {
+  while (from < b.records.size() && b.records[from].seq != 0) ++from;
+  return from;
 }
 
 void EventLog::merge() {
@@ -174,30 +181,27 @@ void EventLog::merge() {
     // Room in the queue before anything is numbered: a numbered event must reach the queue,
     // or its shard's later events would wait for it for good.
     reserve_more(runs_, 1);
-    const Buffer& p = best->pending;
-    const uint64_t seq = next_seq_;
+    Buffer& p = best->pending;
     size_t end = best->head;
     try {
       number(p.records[end], p);  // picked: it goes even where `bound` (an earlier held-back event) would stop it
       last_thread_ = best_index;
       end = number_in_place(p, end + 1, bound);
     } catch (...) {  // out of memory counting a fact: what was numbered goes on (room was made)
-      queue(*best, best->head + (next_seq_ - seq), seq);
+      queue(*best, numbered_end(p, best->head));
       throw;
     }
-    queue(*best, end, seq);
+    queue(*best, end);
   }
   merge_unfinished_ = false;
 }
 
-void EventLog::queue(ThreadBuffer& tb, size_t end, uint64_t seq) noexcept {
+void EventLog::queue(ThreadBuffer& tb, size_t end) noexcept {
   if (end == tb.head) return;
   if (!runs_.empty() && runs_.back().source == &tb) {
-    // The same thread again: its last run ends at head, with the number before `seq` (the
-    // queue's last run holds the events numbered last). One longer run.
-    runs_.back().end = end;
+    runs_.back().end = end;  // the same thread again (its last run ends at head): one longer run
   } else {
-    runs_.push_back({&tb, tb.head, end, seq});  // within the room merge() made
+    runs_.push_back({&tb, tb.head, end});  // within the room merge() made
   }
   tb.head = end;
 }
@@ -256,7 +260,7 @@ size_t EventLog::take(EventBatch& out, size_t max) {
     }
     for (size_t j = run.begin; j < end; ++j) {
       const Record& r = b.records[j];
-      out.events_[i++] = {run.seq + (j - run.begin), r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
+      out.events_[i++] = {r.seq, r.case_id, r.at, r.kind, r.stage, r.level, r.actor,
                           {out.units_.data() + (units_by + r.units_at), r.units_count},
                           {out.text_.data() + (text_by + r.text_at), r.text_length}};
     }
@@ -266,7 +270,6 @@ size_t EventLog::take(EventBatch& out, size_t max) {
     Run& run = runs_[runs_head_];
     const size_t k = std::min(left, run.end - run.begin);
     run.begin += k;
-    run.seq += k;
     run.source->taken = run.begin;
     left -= k;
     release_taken(*run.source);

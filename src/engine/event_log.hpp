@@ -11,14 +11,11 @@
 // that order. An event whose shard count was taken but whose append is not yet visible holds
 // back its shard's later events until the next merge.
 // With one thread the stream is exactly the order of the calls: replays are deterministic.
-// Numbered events stay where they are, unwritten: the ready queue is a list of runs of records
-// in the producers' buffers, each run carrying the sequence number of its first event, and
-// take() copies them straight into the host's batch (one copy per event, not two). The merge
-// thus only reads the lines another core wrote (writing a number into each took them over, and
-// the producer then had to fetch them back to write its next events there). Once the host has
-// taken every event of a buffer, that storage goes back to its producer if the producer has not
-// written since: a one-thread host writes the same lines every poll, which stay in L2, instead
-// of rotating through buffers.
+// Numbered events stay where they are: the ready queue is a list of runs of records in the
+// producers' buffers, and take() copies them straight into the host's batch (one copy per
+// event, not two). Once the host has taken every event of a buffer, that storage goes back to
+// its producer if the producer has not written since: a one-thread host writes the same lines
+// every poll, which stay in L2, instead of rotating through buffers.
 //
 // Thread model: append() from any thread holding the event's shard lock; everything else from
 // any thread, serialized by the merge lock; deliver() runs the callback on one thread at a
@@ -82,6 +79,7 @@ class EventLog {
 
  private:
   struct Record {
+    uint64_t seq;          // 0 until the merge numbers it
     uint64_t shard_count;  // the event's place in its shard's order
     CaseId case_id;
     Instant at;
@@ -125,21 +123,18 @@ class EventLog {
     size_t taken = 0;
     size_t head = 0;
   };
-  // Numbered records [begin, end) of source->pending, in the stream's order: sequence numbers
-  // seq, seq + 1, ... (a record holds no number of its own, so the merge only reads the
-  // producer's lines and they need not come back to it for writing).
+  // Numbered records [begin, end) of source->pending, in the stream's order.
   struct Run {
     ThreadBuffer* source;
     size_t begin, end;
-    uint64_t seq;
   };
 
   // Under merge_mutex_:
   void merge();
-  void number(const Record& r, const Buffer& in);
-  size_t number_in_place(const Buffer& b, size_t from, Instant bound = std::numeric_limits<Instant>::max());
-  // tb's [head, end), numbered from `seq` on; room made.
-  void queue(ThreadBuffer& tb, size_t end, uint64_t seq) noexcept;
+  void number(Record& r, const Buffer& in);
+  size_t number_in_place(Buffer& b, size_t from, Instant bound = std::numeric_limits<Instant>::max());
+  static size_t numbered_end(const Buffer& b, size_t from);
+  void queue(ThreadBuffer& tb, size_t end) noexcept;  // tb's numbered [head, end), room made
   size_t take(EventBatch& out, size_t max);
   void release_taken(ThreadBuffer& tb) noexcept;
 
