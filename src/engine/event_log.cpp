@@ -286,17 +286,22 @@ size_t EventLog::take(EventBatch& out, size_t max) {
 }
 
 // A buffer whose every record the host has taken is cleared, keeping its capacity, and goes
-// back to its producer if the producer has not written since (then both are empty and the swap
-// only trades capacity): a one-thread host thus writes its events into the same lines every
-// poll, still in L2. A buffer the host lags behind drops what was taken once that is the
-// larger part, so it stays near the host's lag.
+// back to its producer if the producer is the thread polling and has not written since (then
+// both are empty and the swap only trades capacity): a one-thread host thus writes its events
+// into the same lines every poll, still in L2. Another thread's buffer stays: that thread is
+// most likely writing, and its lock, on a line it keeps writing, would cost the poll a round
+// trip to the other core for nothing (the next merge hands it this storage anyway). A buffer
+// the host lags behind drops what was taken once that is the larger part, so it stays near
+// the host's lag.
 void EventLog::release_taken(ThreadBuffer& tb) noexcept {
   Buffer& p = tb.pending;
   if (tb.taken == p.records.size()) {  // then head, between the two, is there too
     p.clear();
     tb.taken = tb.head = 0;
-    std::lock_guard lock(tb.lock);
-    if (tb.buffer.records.empty()) std::swap(tb.buffer, p);
+    if (&tb == threads_.cached_local()) {
+      std::lock_guard lock(tb.lock);
+      if (tb.buffer.records.empty()) std::swap(tb.buffer, p);
+    }
   } else if (tb.taken >= 4096 && tb.taken * 2 >= p.records.size()) {
     p.drop_front(tb.taken);
     for (size_t k = runs_head_; k < runs_.size(); ++k) {

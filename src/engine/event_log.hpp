@@ -14,8 +14,8 @@
 // Numbered events stay where they are: the ready queue is a list of runs of records in the
 // producers' buffers, and take() copies them straight into the host's batch (one copy per
 // event, not two). Once the host has taken every event of a buffer, that storage goes back to
-// its producer if the producer has not written since: a one-thread host writes the same lines
-// every poll, which stay in L2, instead of rotating through buffers.
+// its producer if the producer is the polling thread and has not written since: a one-thread
+// host writes the same lines every poll, which stay in L2, instead of rotating through buffers.
 //
 // Thread model: append() from any thread holding the event's shard lock; everything else from
 // any thread, serialized by the merge lock; deliver() runs the callback on one thread at a

@@ -27,6 +27,8 @@ class PerThread {
       return *cache_.slot;
     return register_thread();
   }
+  // The calling thread's slot if its cache holds it (no lookup, no registration), else null.
+  T* cached_local() const noexcept { return cache_.owner == id_ ? cache_.slot : nullptr; }
   // Calls f(T&) for every thread's slot, holding the registry lock.
   template <class F>
   void for_each(F&& f) {
