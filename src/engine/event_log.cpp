@@ -214,11 +214,11 @@ size_t EventLog::take(EventBatch& out, size_t max) {
   for (size_t k = runs_head_; k < runs_.size() && n < max; ++k) {
     const Run& run = runs_[k];
     const Buffer& b = run.source->pending;
-    const size_t end = run.begin + std::min(run.end - run.begin, max - n);
+    const size_t end = run.end_within(max - n);
     const Record& first = b.records[run.begin];
     const Record& last = b.records[end - 1];
-    units += last.units_at + last.units_count - first.units_at;
-    text += last.text_at + last.text_length - first.text_at;
+    units += last.units_end() - first.units_at;
+    text += last.text_end() - first.text_at;
     n += end - run.begin;
   }
   if (n == 0) return 0;
@@ -232,12 +232,11 @@ size_t EventLog::take(EventBatch& out, size_t max) {
     out.clear();
     throw;
   }
-  // All of one producer's buffer (a one-thread host): its unit and text storage is handed
-  // over instead of copied.
+  // The take is the front run and that run is all of its producer's buffer (a one-thread
+  // host): the buffer's unit and text storage is handed over instead of copied.
   const Run& front = runs_[runs_head_];
   Buffer& whole = front.source->pending;
-  const bool hand_over =
-      runs_.size() - runs_head_ == 1 && front.begin == 0 && front.end == whole.records.size() && n == front.end;
+  const bool hand_over = front.begin == 0 && front.end == whole.records.size() && n == front.end;
   if (hand_over) {
     out.units_.swap(whole.units);
     out.text_.swap(whole.text);
@@ -246,7 +245,7 @@ size_t EventLog::take(EventBatch& out, size_t max) {
   for (size_t k = runs_head_; i < n; ++k) {
     const Run& run = runs_[k];
     const Buffer& b = run.source->pending;
-    const size_t end = run.begin + std::min(run.end - run.begin, n - i);
+    const size_t end = run.end_within(n - i);
     // Where the run's offsets land in `out` (modulo 2^64: the run may move towards the front).
     size_t units_by = 0, text_by = 0;
     if (!hand_over) {
@@ -254,9 +253,8 @@ size_t EventLog::take(EventBatch& out, size_t max) {
       const Record& last = b.records[end - 1];
       units_by = out.units_.size() - first.units_at;
       text_by = out.text_.size() - first.text_at;
-      out.units_.insert(out.units_.end(), b.units.begin() + first.units_at,
-                        b.units.begin() + last.units_at + last.units_count);
-      out.text_.append(b.text, first.text_at, last.text_at + last.text_length - first.text_at);
+      out.units_.insert(out.units_.end(), b.units.begin() + first.units_at, b.units.begin() + last.units_end());
+      out.text_.append(b.text, first.text_at, last.text_end() - first.text_at);
     }
     for (size_t j = run.begin; j < end; ++j) {
       const Record& r = b.records[j];
@@ -268,10 +266,10 @@ size_t EventLog::take(EventBatch& out, size_t max) {
   // Taken: the runs move on, and each buffer read to its end is cleared (or given back).
   for (size_t left = n; left > 0;) {
     Run& run = runs_[runs_head_];
-    const size_t k = std::min(left, run.end - run.begin);
-    run.begin += k;
-    run.source->taken = run.begin;
-    left -= k;
+    const size_t end = run.end_within(left);
+    left -= end - run.begin;
+    run.begin = end;
+    run.source->taken = end;
     release_taken(*run.source);
     if (run.begin == run.end) ++runs_head_;
   }

@@ -22,6 +22,7 @@
 // time, in order, and must be called outside the caller's other locks.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -90,6 +91,10 @@ class EventLog {
     uint16_t level;
     EventKind kind;
     uint8_t stage;
+    // Where its units and text end: a run's data lie back to back, from its first record's
+    // offsets to its last record's ends.
+    uint32_t units_end() const noexcept { return units_at + units_count; }
+    uint32_t text_end() const noexcept { return text_at + text_length; }
   };
   struct Buffer {
     std::vector<Record> records;
@@ -127,6 +132,8 @@ class EventLog {
   struct Run {
     ThreadBuffer* source;
     size_t begin, end;
+    // Where a take of at most `left` more events stops in this run.
+    size_t end_within(size_t left) const noexcept { return begin + std::min(end - begin, left); }
   };
 
   // Under merge_mutex_:
