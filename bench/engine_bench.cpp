@@ -3,7 +3,9 @@
 //              event — with 1 and 2 threads (thread 0 polls every thread's events);
 //   SubmitPairs the 2-thread ratio again: the same million submissions by 1 and by 2 threads
 //              (taken in blocks off a shared counter), the median of alternated pairs, so
-//              that this VM's slow minutes fall on both sides;
+//              that this VM's slow minutes fall on both sides; with both threads submitting
+//              into every shard (partitioned:0), and each into its own partition of the
+//              shards (partitioned:1, Engine::partition_of);
 //   Lifecycle  submit → accept → resolve → verify → evaluate on the manual clock, a share of
 //              them late so warnings, breaches and escalations fire;
 //   Memory     bytes per open case (RSS and the engine's own count) at 10M open cases;
@@ -134,7 +136,11 @@ void BM_Submit(benchmark::State& state) {
 // shared counter, as a host's worker pool takes requests off one queue: thread 0, which also
 // drains everyone's events after each of its blocks, simply takes fewer blocks. (With fixed
 // halves, thread 1 idled through the last tenth of a run waiting for thread 0.)
-double submit_rate(int threads, size_t total) {
+// Partitioned, each thread numbers its cases in its own partition (Engine::partition_of), as
+// a host does that gives each worker a partition: case n of a block becomes the first of n+1,
+// n+1 + 2^40, n+1 + 2·2^40, … in the thread's partition. Otherwise the ids are n+1, hashed
+// over every shard, so both threads write every shard.
+double submit_rate(int threads, size_t total, bool partitioned) {
   constexpr size_t kBlock = 1024;
   EngineOptions options;
   options.start = kStart;
@@ -155,7 +161,11 @@ double submit_rate(int threads, size_t total) {
         const size_t block = next_block.fetch_add(1, std::memory_order_relaxed);
         if (block * kBlock >= total) break;
         for (size_t n = block * kBlock; n < std::min(total, (block + 1) * kBlock); ++n) {
-          stream.fill(n + 1, n);
+          CaseId id = n + 1;
+          while (partitioned && engine->partition_of(id, static_cast<uint32_t>(threads)) != static_cast<uint32_t>(t)) {
+            id += CaseId{1} << 40;
+          }
+          stream.fill(id, n);
           if (!engine->submit(stream.submission).ok()) failed = true;
         }
         if (t == 0) drain(*engine, batch);
@@ -173,12 +183,15 @@ double submit_rate(int threads, size_t total) {
 
 // Each iteration is one pair: a 1-thread and a 2-thread run (the order alternating), their
 // ratio; the counters are the median, lowest and highest ratio of the repetition's pairs.
+// partitioned:0 both threads submit into every shard; partitioned:1 each into its own part.
 void BM_SubmitPairs(benchmark::State& state) {
   constexpr size_t kCases = 1'000'000;
+  const bool partitioned = state.range(0) != 0;
   std::vector<double> ratios;
   for (auto _ : state) {
     const bool one_first = ratios.size() % 2 == 0;
-    const double first = submit_rate(one_first ? 1 : 2, kCases), second = submit_rate(one_first ? 2 : 1, kCases);
+    const double first = submit_rate(one_first ? 1 : 2, kCases, partitioned),
+                 second = submit_rate(one_first ? 2 : 1, kCases, partitioned);
     const double one = one_first ? first : second, two = one_first ? second : first;
     if (one <= 0 || two <= 0) {
       state.SkipWithError("submit failed");
@@ -433,7 +446,7 @@ void BM_CaseStore(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Submit)->Threads(1)->Threads(2)->UseRealTime()->Iterations(kSubmitsPerThread);
-BENCHMARK(BM_SubmitPairs)->Iterations(11)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SubmitPairs)->ArgName("partitioned")->Arg(0)->Arg(1)->Iterations(11)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lifecycle)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_MemoryPerOpenCase)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_TEMPLATE(BM_CaseStore, ShardedStore)->Arg(0)->Arg(1)->Arg(2)->Threads(1)->Iterations(kStoreCases)->UseRealTime();

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <set>
 #include <thread>
 
 #include "engine/engine_impl.hpp"
@@ -753,6 +754,53 @@ TEST(EngineDeterminism, AnyShardCountGivesTheSameEvents) {
 TEST(EngineDeterminism, SubmittingFromManyThreadsGivesTheSameEvents) {
   EXPECT_EQ(run_workload(0, /*submit_on_threads=*/true), run_workload());
   EXPECT_EQ(run_workload(1, /*submit_on_threads=*/true), run_workload());
+}
+
+// partition_of: with no more parts than shards, each part is a set of whole shards (no shard
+// holds cases of two parts) and the parts' shard counts differ by one at most; with more parts
+// than shards, each part spans two shards at most and gets its share of the cases. No part
+// (or one) is part 0; an id's part never changes.
+TEST(EnginePartitions, PartsAreWholeShardsAsEvenAsTheCountAllows) {
+  constexpr CaseId kIds = 50'000;
+  for (uint32_t shards : {1u, 16u, 64u}) {
+    EngineHarness h(T0, testing::engine_model(), shards);
+    Engine& e = h.engine();
+    const Engine::Impl& impl = Engine::Impl::of(e);
+    const uint32_t count = uint32_t{1} << impl.shard_bits;
+    ASSERT_EQ(count, shards);
+    EXPECT_EQ(e.partition_of(7, 0), 0u);
+    EXPECT_EQ(e.partition_of(7, 1), 0u);
+    for (uint32_t parts : {2u, 3u, 5u, 16u, 40u, 1000u}) {
+      std::vector<std::set<uint32_t>> shards_of_part(parts), parts_of_shard(count);
+      std::vector<size_t> cases_in_part(parts);
+      for (CaseId id = 1; id <= kIds; ++id) {
+        const uint32_t part = e.partition_of(id, parts);
+        ASSERT_LT(part, parts) << id;
+        ASSERT_EQ(e.partition_of(id, parts), part) << id;
+        const uint32_t shard = impl.shard_index(engine::mix_id(id));
+        shards_of_part[part].insert(shard);
+        parts_of_shard[shard].insert(part);
+        ++cases_in_part[part];
+      }
+      const std::string where = std::to_string(parts) + " parts of " + std::to_string(count) + " shards";
+      if (parts <= count) {
+        for (const auto& of_shard : parts_of_shard) EXPECT_EQ(of_shard.size(), 1u) << where;
+        for (const auto& of_part : shards_of_part) {
+          EXPECT_GE(of_part.size(), count / parts) << where;
+          EXPECT_LE(of_part.size(), (count + parts - 1) / parts) << where;
+        }
+      } else {
+        const double share = double(kIds) / parts;  // ±50 % is beyond 10 σ from 1,250 up, 3.5 σ at 50
+        for (uint32_t part = 0; part < parts; ++part) {
+          EXPECT_LE(shards_of_part[part].size(), 2u) << where << ", part " << part;
+          EXPECT_GT(cases_in_part[part], 0u) << where << ", part " << part;
+          if (share < 1000) continue;
+          EXPECT_GT(double(cases_in_part[part]), share / 2) << where << ", part " << part;
+          EXPECT_LT(double(cases_in_part[part]), share * 3 / 2) << where << ", part " << part;
+        }
+      }
+    }
+  }
 }
 
 // Thousands of events waiting, taken a few at a time: the queue drops what was taken as it

@@ -161,6 +161,15 @@ class Engine {
   // a stream of operations calls it about eight operations ahead; the misses then overlap
   // other work. Takes no lock and never blocks.
   void prefetch(CaseId id) const noexcept;
+  // Which of `partitions` parts of the engine's shards holds case `id` (0 … partitions-1; 0
+  // when partitions ≤ 1): a pure function of the id and the shard count. A host running
+  // several worker threads can give worker k the cases of partition k — it numbers its new
+  // cases in partition k and sends every operation on a case to partition_of(case) — and no
+  // shard is then written by two workers: each shard's lock and counters stay in one core's
+  // cache. With partitions ≤ the shard count the parts are whole shards, as even as the count
+  // divides (16 shards in 3: 6, 5, 5); with more partitions than shards, each shard is split
+  // among consecutive parts and a part spans at most two shards.
+  uint32_t partition_of(CaseId id, uint32_t partitions) const noexcept;
 
   // Swaps in a new model version: new responsibility list, matters, SLA classes, calendars.
   // The territory and the units must be the same (codes, in order). Returns the new version.

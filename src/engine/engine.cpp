@@ -324,6 +324,19 @@ void Engine::prefetch(CaseId id) const noexcept {
   oldest = {id, hash};
 }
 
+uint32_t Engine::partition_of(CaseId id, uint32_t partitions) const noexcept {
+  if (partitions <= 1) return 0;
+  const uint64_t hash = engine::mix_id(id);
+  const uint32_t shard_count = 1u << impl_->shard_bits;
+  const uint32_t shard = impl_->shard_index(hash);
+  if (partitions <= shard_count) return static_cast<uint32_t>(uint64_t{shard} * partitions >> impl_->shard_bits);
+  // More parts than shards: shard s holds parts [s·p/count, (s+1)·p/count), told apart by 20
+  // bits of the hash's low half (the shard index is its top bits), so a part spans at most two
+  // shards. position < count·2^20 ≤ 2^32, so position·partitions fits in 64 bits.
+  const uint64_t position = (uint64_t{shard} << 20) | ((hash & 0xffff'ffffu) >> 12);
+  return static_cast<uint32_t>((position * partitions) >> (20 + impl_->shard_bits));
+}
+
 Status Engine::get_case(CaseId id, CaseInfo& out) const {
   Impl& e = *impl_;
   const uint64_t hash = engine::mix_id(id);

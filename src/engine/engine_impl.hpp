@@ -236,7 +236,8 @@ struct Engine::Impl {
 
   // ---- shards ----
   // The top shard_bits bits of the hash (none with one shard: a shift by 64 would be undefined).
-  engine::Shard& shard_of(uint64_t hash) { return *shards[(hash >> 32) >> (32 - shard_bits)]; }
+  uint32_t shard_index(uint64_t hash) const noexcept { return static_cast<uint32_t>((hash >> 32) >> (32 - shard_bits)); }
+  engine::Shard& shard_of(uint64_t hash) { return *shards[shard_index(hash)]; }
 
   // ---- operations (operations.cpp), under the shard's lock ----
   // Pins the current version for this thread and returns it (see VersionPin).
