@@ -11,7 +11,7 @@ namespace whistle {
 EventLog::EventLog(Scoreboard scores, size_t shards) : next_shard_count_(shards, 0), scores_(std::move(scores)) {}
 
 // One copy per array: `from` holds its records' data and nothing else, in the same order.
-void EventLog::Buffer::append_all(const Buffer& from) {
+void EventLog::Buffer::move_in(Buffer& from) {
   if (from.records.empty()) return;
   // Room first: out of memory, nothing is appended.
   reserve_more(records, from.records.size());
@@ -31,6 +31,7 @@ void EventLog::Buffer::append_all(const Buffer& from) {
   units.insert(units.end(), from.units.begin(), from.units.end());
   text.append(from.text);
   facts.insert(facts.end(), from.facts.begin(), from.facts.end());
+  from.clear();
 }
 
 // In place, keeping the capacity: a fresh buffer here would hand small storage to the buffers'
@@ -123,26 +124,20 @@ void EventLog::merge() {
     ThreadBuffer& tb = *buffers[i];
     if (!tb.incoming.records.empty()) {
       // Left by a merge that ran out of memory: older than anything in the producer's buffer.
-      tb.pending.append_all(tb.incoming);
-      tb.incoming.clear();
+      tb.pending.move_in(tb.incoming);
       ++fresh;
     }
-    if (tb.count.load(std::memory_order_acquire) != 0) {
-      if (tb.pending.records.empty()) {  // nothing of it waiting or queued: the buffer becomes pending
-        std::lock_guard lock(tb.lock);   // held for a swap only: the producer never waits long
-        std::swap(tb.buffer, tb.pending);
-        tb.count.store(0, std::memory_order_relaxed);
-      } else {
-        {
-          std::lock_guard lock(tb.lock);
-          std::swap(tb.buffer, tb.incoming);
-          tb.count.store(0, std::memory_order_relaxed);
-        }
-        tb.pending.append_all(tb.incoming);
-        tb.incoming.clear();  // its capacity goes back to the producer at the next swap
-      }
-      ++fresh;
+    if (tb.count.load(std::memory_order_acquire) == 0) continue;
+    {
+      // Nothing of it waiting or queued: the buffer becomes pending; else it queues behind.
+      std::lock_guard lock(tb.lock);  // held for a swap only: the producer never waits long
+      std::swap(tb.buffer, tb.pending.records.empty() ? tb.pending : tb.incoming);
+      tb.count.store(0, std::memory_order_relaxed);
     }
+    // (Nothing to move when the buffer became pending.) The emptied incoming's capacity goes
+    // back to the producer at the next swap.
+    tb.pending.move_in(tb.incoming);
+    ++fresh;
   }
   // Nothing new: nothing held back can have become free (unless a merge ran out of memory
   // before it was through: its work is still to do).

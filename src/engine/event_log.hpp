@@ -111,9 +111,9 @@ class EventLog {
       return records.capacity() * sizeof(Record) + units.capacity() * sizeof(UnitId) + text.capacity() +
              facts.capacity() * sizeof(ScoreFact);
     }
-    // Copies every record of `from`, with its data, to the end of this buffer. Out of memory,
-    // throws having appended nothing.
-    void append_all(const Buffer& from);
+    // Moves every record of `from`, with its data, to the end of this buffer, leaving `from`
+    // empty (its capacity kept). Out of memory, throws having moved nothing.
+    void move_in(Buffer& from);
     // Drops the first n records and their data (n < the records there: the rest stay).
     void drop_front(size_t n);
   };
